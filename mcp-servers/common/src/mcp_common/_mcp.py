@@ -1,0 +1,86 @@
+"""Serve a `ToolRegistry` over the Model Context Protocol with the official SDK's `MCPServer`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel
+from starlette.routing import BaseRoute
+
+from mcp_common import tracing
+from mcp_common.errors import ServiceError
+from mcp_common.registry import ToolRegistry, ToolSpec
+from mcp_common.wire import CallContext
+
+
+def build_mcp_server(registry: ToolRegistry) -> MCPServer[Any]:
+    """An `MCPServer` exposing every tool of the registry with its own input and output schema."""
+    server: MCPServer[Any] = MCPServer(registry.service, version=registry.version, log_level="WARNING")
+    for spec in registry:
+        server.add_tool(
+            _as_function(registry, spec),
+            name=spec.name,
+            description=spec.description,
+            annotations=ToolAnnotations(read_only_hint=not spec.writes, idempotent_hint=not spec.writes),
+            meta={"writes": spec.writes, "identity_args": list(spec.identity_args)},
+            structured_output=True,
+        )
+    return server
+
+
+def mcp_routes(server: MCPServer[Any], allowed_hosts: Sequence[str]) -> list[BaseRoute]:
+    """Stateless Streamable HTTP routes at `/mcp`, accepting the given Host headers.
+
+    `allowed_hosts` entries are `host:port` or `host:*`; `*` alone disables the Host check
+    (for deployments behind a trusted proxy such as Cloud Run's front end).
+    """
+    if "*" in allowed_hosts:
+        security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    else:
+        security = TransportSecuritySettings(
+            allowed_hosts=list(allowed_hosts),
+            allowed_origins=[f"http://{h}" for h in allowed_hosts] + [f"https://{h}" for h in allowed_hosts],
+        )
+    app = server.streamable_http_app(
+        streamable_http_path="/mcp", stateless_http=True, json_response=True, transport_security=security
+    )
+    return list(app.routes)
+
+
+def _as_function(registry: ToolRegistry, spec: ToolSpec) -> Callable[..., Coroutine[Any, Any, BaseModel]]:
+    """A keyword-argument function whose signature mirrors the tool's input model."""
+
+    async def run(**arguments: Any) -> BaseModel:
+        ctx = tracing.current()
+        call_ctx = CallContext(
+            trace_id=ctx.trace_id if ctx else None,
+            span_id=ctx.span_id if ctx else None,
+            session_id=ctx.session_id if ctx else None,
+        )
+        try:
+            with tracing.span("tool_call", service=registry.service, tool=spec.name, transport="mcp"):
+                return await registry.call(spec.name, arguments, call_ctx)
+        except ServiceError as exc:
+            raise ToolError(f"{exc.code.value}: {exc.message}") from exc
+
+    params = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[field.annotation, field],
+            default=inspect.Parameter.empty
+            if field.is_required()
+            else field.get_default(call_default_factory=True),
+        )
+        for name, field in spec.input_model.model_fields.items()
+    ]
+    run.__signature__ = inspect.Signature(params, return_annotation=spec.output_model)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params} | {"return": spec.output_model}
+    run.__name__ = spec.name
+    return run

@@ -1,0 +1,145 @@
+"""`create_service_app`: one FastAPI app serving a registry on `/mcp/tools`, `/mcp/call` and `/mcp`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from mcp_common import tracing
+from mcp_common._mcp import build_mcp_server, mcp_routes
+from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.logs import redact
+from mcp_common.middleware import TraceMiddleware
+from mcp_common.registry import ToolRegistry
+from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolListing
+
+logger = logging.getLogger("mcp_common.service")
+
+Lifespan = Callable[[], AbstractAsyncContextManager[None]]
+
+
+class ServiceConfig(BaseModel):
+    """What the app factory needs to know; built by each service's entrypoint from its settings."""
+
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        description="Host headers accepted on /mcp (`host:port`, `host:*`, or `*` for any).",
+    )
+    log_payloads: bool = Field(default=True, description="Log tool arguments and results (redacted).")
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    version: str
+    tools: int
+
+
+def create_service_app(
+    registry: ToolRegistry,
+    config: ServiceConfig | None = None,
+    *,
+    lifespan: Lifespan | None = None,
+) -> FastAPI:
+    """A FastAPI app serving `registry`; `lifespan` opens and closes the service's backend."""
+    config = config or ServiceConfig()
+    mcp_server = build_mcp_server(registry)
+
+    @asynccontextmanager
+    async def app_lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with _maybe(lifespan), mcp_server.session_manager.run():
+            yield
+
+    routes = mcp_routes(mcp_server, config.allowed_hosts)  # also creates the session manager
+    app = FastAPI(title=f"{registry.service} MCP service", version=registry.version, lifespan=app_lifespan)
+    app.router.routes.extend(routes)
+    app.add_middleware(TraceMiddleware, service=registry.service)
+    _add_routes(app, registry, config)
+    return app
+
+
+def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> None:
+    listing = ToolListing(
+        service=registry.service, version=registry.version, tools=[spec.info() for spec in registry]
+    )
+
+    @app.get("/health", response_model=Health)
+    async def health() -> Health:
+        return Health(
+            status="ok", service=registry.service, version=registry.version, tools=len(listing.tools)
+        )
+
+    @app.get("/mcp/tools", response_model=ToolListing)
+    async def list_tools() -> ToolListing:
+        return listing
+
+    @app.post("/mcp/call", response_model=CallResponse, response_model_exclude_none=True)
+    async def call_tool(request: CallRequest) -> CallResponse:
+        return await _call(registry, request, log_payloads=config.log_payloads)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
+        error = ServiceError(ErrorCode.INVALID_REQUEST, _describe(exc.errors()))
+        body = CallResponse(ok=False, error=error.to_body(), service=registry.service, tool="", latency_ms=0)
+        return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=400)
+
+
+async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: bool) -> CallResponse:
+    start = time.perf_counter()
+    ctx = _context(request.context)
+    result: dict[str, Any] | None = None
+    error = None
+    with tracing.use(ctx), tracing.span("tool_call", service=registry.service, tool=request.tool) as sp:
+        try:
+            output = await registry.call(request.tool, request.arguments, request.context)
+            result = output.model_dump(mode="json")
+        except ServiceError as exc:
+            error = exc.to_body()
+            sp.status = exc.code.value
+        if log_payloads:
+            logger.info(
+                "tool %s.%s", registry.service, request.tool,
+                extra={"event_type": "tool_payload", "request": redact(request.arguments),
+                       "response": redact(result) if result is not None else error, "status": sp.status},
+            )  # fmt: skip
+    latency = round((time.perf_counter() - start) * 1000, 3)
+    return CallResponse(
+        ok=error is None,
+        result=result,
+        error=error,
+        service=registry.service,
+        tool=request.tool,
+        latency_ms=latency,
+    )
+
+
+def _context(body: CallContext) -> tracing.TraceContext:
+    """The body's trace context wins over headers: it names the caller's exact span."""
+    current = tracing.current() or tracing.TraceContext(tracing.new_trace_id(), tracing.new_span_id())
+    if body.trace_id and len(body.trace_id) == 32:
+        return tracing.TraceContext(
+            body.trace_id, current.span_id, body.span_id, body.session_id or current.session_id
+        )
+    return current
+
+
+def _describe(errors: Sequence[Any]) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
+    return "invalid request body: " + "; ".join(parts)
+
+
+@asynccontextmanager
+async def _maybe(lifespan: Lifespan | None) -> AsyncIterator[None]:
+    if lifespan is None:
+        yield
+        return
+    async with lifespan():
+        yield

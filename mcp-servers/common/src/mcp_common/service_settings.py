@@ -1,0 +1,30 @@
+"""Settings every MCP service shares; each service subclasses this with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mcp_common.app import ServiceConfig
+
+
+class BaseServiceSettings(BaseSettings):
+    """Common service settings. Subclasses set `env_prefix` (e.g. `CHARGEBEE_`) and a default port."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
+    port: int = Field(default=8100, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
+    log_level: str = Field(default="INFO", description="Minimum log level.")
+    env: str = Field(default="local", description="Deployment environment name, used as a log label.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        description='Host headers accepted on /mcp, JSON list; `["*"]` behind a trusted proxy.',
+    )
+    log_payloads: bool = Field(default=True, description="Log tool arguments and results (redacted).")
+    loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
+    loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
+    gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
+
+    def service_config(self) -> ServiceConfig:
+        return ServiceConfig(allowed_hosts=self.allowed_hosts, log_payloads=self.log_payloads)
