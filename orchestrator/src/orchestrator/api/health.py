@@ -1,0 +1,58 @@
+"""GET /health: the orchestrator and every service it depends on."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from mcp_common.errors import ServiceError
+from orchestrator import __version__
+from orchestrator.api.deps import EngineDep
+from orchestrator.tools.source import ToolSource
+
+router = APIRouter()
+
+
+class ServiceHealth(BaseModel):
+    status: Literal["ok", "down"]
+    latency_ms: float | None = None
+    tools: int
+    error: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    catalog_version: str
+    tools: int
+    services: dict[str, ServiceHealth]
+
+
+@router.get("/health", response_model=Health, summary="Health of the orchestrator and its services")
+async def health(engine: EngineDep) -> Health:
+    """`ok` when every service answers its own health check, else `degraded` (still HTTP 200)."""
+    catalog = engine.catalog
+    names = list(catalog.sources)
+    checks = await asyncio.gather(*(_check(catalog.sources[n], catalog.status[n].tools) for n in names))
+    services = dict(zip(names, checks, strict=True))
+    return Health(
+        status="ok" if all(s.status == "ok" for s in services.values()) else "degraded",
+        version=__version__,
+        catalog_version=catalog.version,
+        tools=len(catalog.tools()),
+        services=services,
+    )
+
+
+async def _check(source: ToolSource, tools: int) -> ServiceHealth:
+    start = time.perf_counter()
+    try:
+        async with asyncio.timeout(2.0):
+            await source.health()
+    except (ServiceError, TimeoutError) as exc:
+        return ServiceHealth(status="down", tools=tools, error=str(exc) or "timeout")
+    return ServiceHealth(status="ok", latency_ms=round((time.perf_counter() - start) * 1000, 3), tools=tools)

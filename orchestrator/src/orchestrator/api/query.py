@@ -1,0 +1,27 @@
+"""POST /query: one question, one answer with its sources."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from orchestrator.api.deps import EngineDep, SettingsDep
+from orchestrator.api.models import ErrorResponse, QueryRequest, QueryResponse
+from orchestrator.caller import Caller
+
+router = APIRouter()
+
+
+@router.post(
+    "/query",
+    response_model=QueryResponse,
+    responses={200: {"model": QueryResponse | ErrorResponse, "description": "An answer, or an error body."}},
+    summary="Answer a question about the user's data",
+)
+async def query(request: QueryRequest, engine: EngineDep, settings: SettingsDep) -> QueryResponse:
+    """Plans which tools answer the question, calls them in parallel and composes one answer.
+
+    Errors (invalid input, no service reachable, …) also answer 200, with an `error` body, unless
+    the orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
+    """
+    caller = Caller(email=str(request.email), tenant=settings.tenant)
+    return await engine.query(request.query, caller)

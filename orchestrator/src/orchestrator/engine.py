@@ -1,0 +1,158 @@
+"""Engine: one request through answer cache → plan → validation → execution → synthesis."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mcp_common import tracing
+from orchestrator.api.models import QueryResponse, Source
+from orchestrator.caller import Caller
+from orchestrator.execution import Executor, SourceResult
+from orchestrator.planning.base import Plan, Planner
+from orchestrator.planning.validation import RejectedStep, ValidatedStep, validate_plan
+from orchestrator.state.base import scoped_key
+from orchestrator.state.cache import TieredCache
+from orchestrator.synthesis import TemplateSynthesizer
+from orchestrator.tools.catalog import Catalog
+
+logger = logging.getLogger("orchestrator.decision")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    answer_ttl_s: float = 60.0
+
+
+def normalise(question: str) -> str:
+    """Case, spacing and trailing punctuation do not change what is asked."""
+    return re.sub(r"\s+", " ", question.strip().lower()).rstrip("?!. ")
+
+
+class Engine:
+    """Answers questions for callers; stateless apart from its caches."""
+
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        planner: Planner,
+        executor: Executor,
+        synthesizer: TemplateSynthesizer,
+        cache: TieredCache,
+        config: EngineConfig,
+    ) -> None:
+        self.catalog = catalog
+        self.planner = planner
+        self.executor = executor
+        self.synthesizer = synthesizer
+        self.cache = cache
+        self.config = config
+
+    async def query(self, question: str, caller: Caller) -> QueryResponse:
+        start = time.perf_counter()
+        trace_id = _trace_id()
+        key = scoped_key(
+            "answer",
+            tenant=caller.tenant,
+            user=caller.user,
+            parts=(self.catalog.version, normalise(question)),
+        )
+        hit = await self.cache.get(key)
+        if hit is not None:
+            cached = QueryResponse.model_validate_json(hit.value)
+            self._record(trace_id, caller, question, start, cache_layer=hit.layer)
+            return cached.model_copy(
+                update={"cached": True, "cache_layer": hit.layer, "trace_id": trace_id, "timestamp": _now()}
+            )
+        plan = await self.planner.plan(question, caller, self.catalog)
+        steps, rejected = validate_plan(plan, self.catalog, caller)
+        results = await self.executor.run(steps, caller)
+        synthesis = self.synthesizer.compose(plan, results, rejected)
+        response = QueryResponse(
+            answer=synthesis.answer,
+            sources=[_source(r) for r in results] + [_rejected(r) for r in rejected],
+            confidence=synthesis.confidence,
+            cached=False,
+            timestamp=_now(),
+            trace_id=trace_id,
+        )
+        ttl = self._answer_ttl(steps, results, rejected)
+        if ttl > 0:
+            await self.cache.set(key, response.model_dump_json().encode(), ttl)
+        self._record(trace_id, caller, question, start, plan=plan, steps=steps, results=results, rejected=rejected)
+        return response
+
+    def _answer_ttl(
+        self, steps: list[ValidatedStep], results: list[SourceResult], rejected: list[RejectedStep]
+    ) -> float:
+        """Only complete answers are cached, never longer than their shortest-lived source."""
+        if not steps or rejected or any(r.status != "ok" for r in results):
+            return 0.0
+        return min([self.config.answer_ttl_s, *(s.tool.info.cache_ttl_s for s in steps)])
+
+    def _record(
+        self,
+        trace_id: str,
+        caller: Caller,
+        question: str,
+        start: float,
+        *,
+        cache_layer: str | None = None,
+        plan: Plan | None = None,
+        steps: list[ValidatedStep] | None = None,
+        results: list[SourceResult] | None = None,
+        rejected: list[RejectedStep] | None = None,
+    ) -> None:
+        """The decision record: one log event per request, keyed by trace id."""
+        record = {
+            "event_type": "decision",
+            "latency_ms": round((time.perf_counter() - start) * 1000, 3),
+            "tenant": caller.tenant,
+            "question_chars": len(question),
+            "answer_cache": cache_layer,
+            "catalog_version": self.catalog.version,
+            "planner": self.planner.name,
+        }
+        if plan is not None:
+            record |= {
+                "intent": plan.intent,
+                "plan_confidence": plan.confidence,
+                "plan": [s.tool for s in plan.steps],
+                "calls": [
+                    {"tool": r.name, "status": r.status, "cached": r.cached, "attempts": r.attempts,
+                     "latency_ms": r.latency_ms, "error": r.error.code.value if r.error else None}
+                    for r in results or []
+                ],
+                "rejected": [{"tool": r.tool, "error": r.error.code.value} for r in rejected or []],
+                "validated_steps": len(steps or []),
+            }  # fmt: skip
+        logger.info("decision %s", trace_id, extra=record)
+
+
+def _trace_id() -> str:
+    ctx = tracing.current()
+    return ctx.trace_id if ctx else tracing.new_trace_id()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _source(result: SourceResult) -> Source:
+    return Source(
+        service=result.service,
+        tool=result.tool,
+        status=result.status,
+        cached=result.cached,
+        latency_ms=result.latency_ms,
+        error=result.error,
+    )
+
+
+def _rejected(step: RejectedStep) -> Source:
+    service, _, tool = step.tool.partition(".")
+    return Source(service=service, tool=tool or service, status="error", cached=False, latency_ms=0.0, error=step.error)

@@ -1,0 +1,34 @@
+"""Plans and the Planner protocol. A plan is a proposal: it is validated before anything runs."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from orchestrator.caller import Caller
+from orchestrator.tools.catalog import Catalog
+
+
+class Step(BaseModel):
+    """One tool call the planner proposes."""
+
+    tool: str = Field(description="Namespaced tool name, `service.tool`.")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="Arguments for the tool.")
+
+
+class Plan(BaseModel):
+    """What to call to answer a question, and how sure the planner is."""
+
+    intent: str = Field(description="Short label of what the user wants, e.g. `billing.subscription`.")
+    steps: list[Step] = Field(default_factory=list, description="Tool calls, run in parallel.")
+    confidence: float = Field(ge=0.0, le=1.0, description="How well the question matched the chosen tools.")
+    message: str | None = Field(default=None, description="What to tell the user when no tool fits.")
+
+
+class Planner(Protocol):
+    """Turns a question into a plan over the tools of the catalog."""
+
+    name: str
+
+    async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan: ...

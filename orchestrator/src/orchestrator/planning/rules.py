@@ -1,0 +1,244 @@
+"""RulePlanner: the embedded, offline planner.
+
+The question is split into clauses ("what plan am I on and do I have open tickets?" gives two);
+each clause is matched against every tool's example utterances and name with rapidfuzz's
+token-set ratio over content words. Each clause whose best tool scores at least `threshold`
+adds that tool to the plan. Simple arguments (enum filters such as `status`, small integers
+such as `limit`) are read from the clause using the tool's input schema; identity arguments
+are left to plan validation, which binds them to the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from orchestrator.caller import Caller
+from orchestrator.planning.base import Plan, Step
+from orchestrator.tools.catalog import Catalog, CatalogTool
+
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "get",
+        "give",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "im",
+        "i'm",
+        "is",
+        "it",
+        "its",
+        "me",
+        "mine",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "show",
+        "tell",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "this",
+        "to",
+        "us",
+        "was",
+        "we",
+        "what",
+        "whats",
+        "what's",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "list",
+        "see",
+        "currently",
+        "right",
+        "now",
+        "got",
+        "some",
+        "much",
+        "many",
+    ]
+)
+_CLAUSE_SPLIT = re.compile(
+    r"[?;!]|\.(?:\s|$)|,\s*(?:and\s+)?|\s+(?:and|also|plus|as well as)\s+(?=(?:do|does|did|is|are|am|what|when|"
+    r"how|who|which|show|list|any|my|i|can|tell|give|whats|what's)\b)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z0-9']+")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "twenty": 20}
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "unpaid": ("unpaid", "outstanding", "overdue", "owe", "due", "not paid", "open invoice", "open invoices"),
+    "paid": ("paid", "settled"),
+    "open": ("open", "unresolved", "pending", "ongoing", "in progress"),
+    "closed": ("closed", "resolved", "solved", "done"),
+}
+_GENERIC_NAME_WORDS = frozenset({"get", "list", "search", "find", "fetch", "read"})
+
+
+def _stem(word: str) -> str:
+    word = word.strip("'")
+    for suffix in ("ies", "es", "s"):
+        if len(word) > 4 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased, stemmed words of `text` without stopwords."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+
+
+def split_clauses(question: str) -> list[str]:
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if p and p.strip()]
+    return [p for p in parts if content_words(p)] or [question]
+
+
+@dataclass(frozen=True)
+class _Match:
+    tool: CatalogTool
+    score: float
+    clause: str
+
+
+class RulePlanner:
+    """Fuzzy matching of questions against tool examples; no model, no network."""
+
+    name = "rules"
+
+    def __init__(self, *, threshold: float = 72.0) -> None:
+        self.threshold = threshold
+
+    async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
+        tools = catalog.tools()
+        matches: dict[str, _Match] = {}
+        for clause in split_clauses(question):
+            best = self._best(clause, tools)
+            if best and best.score >= self.threshold and best.score > getattr(matches.get(best.tool.name), "score", 0):
+                matches[best.tool.name] = best
+        if not matches:
+            return _no_match(tools)
+        steps = [Step(tool=m.tool.name, arguments=extract_arguments(m.clause, m.tool)) for m in matches.values()]
+        confidence = min(m.score for m in matches.values()) / 100
+        return Plan(intent="+".join(matches), steps=steps, confidence=round(confidence, 3))
+
+    def _best(self, clause: str, tools: list[CatalogTool]) -> _Match | None:
+        scored = [_Match(tool, score_tool(clause, tool), clause) for tool in tools]
+        return max(scored, key=lambda m: m.score, default=None)
+
+
+def score_tool(clause: str, tool: CatalogTool) -> float:
+    """0–100: how well the clause matches the tool's examples, with a bonus for naming the tool."""
+    words = content_words(clause)
+    if not words:
+        return 0.0
+    text = " ".join(words)
+    examples = [" ".join(content_words(e)) for e in tool.info.examples]
+    best = max((fuzz.token_set_ratio(text, e) for e in examples if e), default=0.0)
+    name_words = {_stem(w) for w in tool.info.name.split("_")} - _GENERIC_NAME_WORDS
+    bonus = 12.0 if name_words & set(words) else 0.0
+    return float(min(100.0, best + bonus))
+
+
+def extract_arguments(clause: str, tool: CatalogTool) -> dict[str, Any]:
+    """Enum filters and small integer limits the clause states, read through the input schema."""
+    schema = tool.info.input_schema
+    lowered = f" {' '.join(_WORD.findall(clause.lower()))} "
+    arguments: dict[str, Any] = {}
+    for name, prop in schema.get("properties", {}).items():
+        if name in tool.info.identity_args:
+            continue
+        values = _enum_values(prop, schema)
+        if values:
+            chosen = _mentioned_value(lowered, values)
+            if chosen is not None:
+                arguments[name] = chosen
+        elif _is_integer(prop) and name in {"limit", "count", "n", "top", "max_results"}:
+            number = _mentioned_number(lowered, prop)
+            if number is not None:
+                arguments[name] = number
+    return arguments
+
+
+def _enum_values(prop: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    options = [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]
+    values: list[str] = []
+    for option in options:
+        if "$ref" in option:
+            option = schema.get("$defs", {}).get(option["$ref"].rsplit("/", 1)[-1], {})
+        values.extend(v for v in option.get("enum", []) if isinstance(v, str))
+    return values
+
+
+def _mentioned_value(lowered: str, values: list[str]) -> str | None:
+    best: tuple[int, str] | None = None
+    for value in values:
+        for phrase in (value.lower().replace("_", " "), *_SYNONYMS.get(value.lower(), ())):
+            if f" {phrase} " in lowered and (best is None or len(phrase) > best[0]):
+                best = (len(phrase), value)
+    return best[1] if best else None
+
+
+def _is_integer(prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "integer" or any(o.get("type") == "integer" for o in prop.get("anyOf", []))
+
+
+def _mentioned_number(lowered: str, prop: dict[str, Any]) -> int | None:
+    for word in lowered.split():
+        number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+        if number is None:
+            continue
+        if prop.get("minimum", number) <= number <= prop.get("maximum", number):
+            return number
+    return None
+
+
+def _no_match(tools: list[CatalogTool]) -> Plan:
+    if not tools:
+        return Plan(intent="unknown", confidence=0.0, message="No services are available right now.")
+    lines = [
+        f"- {t.info.description.split('. ')[0].rstrip('.')} (e.g. “{t.info.examples[0]}”)"
+        for t in tools
+        if t.info.examples
+    ]
+    message = "I'm not sure what you're asking. I can answer questions like:\n" + "\n".join(lines)
+    return Plan(intent="unknown", confidence=0.1, message=message)

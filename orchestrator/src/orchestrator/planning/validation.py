@@ -1,0 +1,58 @@
+"""Plan validation: the only way from a proposed plan to calls that run.
+
+A step survives only if its tool is in the catalog and allowed for the caller, its identity
+arguments have been overwritten with the caller's identity, and its arguments validate against
+the tool's input schema. Whoever proposed the plan (rules or a model) never chooses whose data
+is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mcp_common.errors import ErrorBody, ErrorCode, ServiceError
+from orchestrator.caller import Caller
+from orchestrator.planning.base import Plan
+from orchestrator.tools.catalog import Catalog, CatalogTool
+
+
+@dataclass(frozen=True)
+class ValidatedStep:
+    tool: CatalogTool
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RejectedStep:
+    tool: str
+    error: ErrorBody
+
+
+def validate_plan(plan: Plan, catalog: Catalog, caller: Caller) -> tuple[list[ValidatedStep], list[RejectedStep]]:
+    """Split a plan into steps that may run and steps rejected with the reason."""
+    accepted: list[ValidatedStep] = []
+    rejected: list[RejectedStep] = []
+    seen: set[str] = set()
+    for step in plan.steps:
+        try:
+            validated = _validate_step(step.tool, step.arguments, catalog, caller)
+        except ServiceError as exc:
+            rejected.append(RejectedStep(step.tool, exc.to_body()))
+            continue
+        key = validated.tool.name + repr(sorted(validated.arguments.items()))
+        if key not in seen:
+            seen.add(key)
+            accepted.append(validated)
+    return accepted, rejected
+
+
+def _validate_step(name: str, arguments: dict[str, Any], catalog: Catalog, caller: Caller) -> ValidatedStep:
+    tool = catalog.get(name)
+    bound = dict(arguments)
+    for arg in tool.info.identity_args:
+        bound[arg] = caller.email
+    errors = tool.input_errors(bound)
+    if errors:
+        raise ServiceError(ErrorCode.INVALID_REQUEST, f"{name}: " + "; ".join(errors))
+    return ValidatedStep(tool, bound)

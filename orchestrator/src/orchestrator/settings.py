@@ -1,0 +1,58 @@
+"""Orchestrator settings: every field is an environment variable with the `ORCH_` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one orchestrator instance (see `.env.example`)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORCH_", env_file=".env", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
+    port: int = Field(
+        default=8080,
+        validation_alias=AliasChoices("PORT", "ORCH_PORT"),
+        description="TCP port; `PORT` (set by Cloud Run) wins over `ORCH_PORT`.",
+    )
+    services: dict[str, str] = Field(
+        default_factory=lambda: {"chargebee": "http://127.0.0.1:8101", "hubspot": "http://127.0.0.1:8102"},
+        description="MCP services as a JSON object: name → base URL. Their tools are discovered from "
+        "`GET {url}/mcp/tools` and namespaced `name.tool`.",
+    )
+    tenant: str = Field(default="default", description="Tenant id that scopes every cache key.")
+    state_backend: Literal["sqlite", "memory"] = Field(
+        default="sqlite", description="Shared (L1) state store: `sqlite` (embedded, persistent) or `memory`."
+    )
+    state_path: str = Field(default="var/orchestrator-state.sqlite3", description="SQLite file for `sqlite`.")
+    answer_ttl_s: float = Field(default=60.0, ge=0, description="Upper bound on how long an answer is cached.")
+    l2_max_entries: int = Field(default=10_000, ge=1, description="Entries kept in the in-memory (L2) cache.")
+    l2_max_ttl_s: float = Field(default=30.0, ge=0, description="Upper bound on an L2 entry's lifetime.")
+    l1_timeout_s: float = Field(default=0.5, gt=0, description="Timeout of each shared-cache (L1) call.")
+    call_timeout_s: float = Field(default=3.0, gt=0, description="Timeout of one tool call attempt.")
+    deadline_s: float = Field(default=8.0, gt=0, description="Overall deadline for all tool calls of a request.")
+    retries: int = Field(default=2, ge=0, le=5, description="Extra attempts for read-only tools on retryable errors.")
+    retry_backoff_s: float = Field(default=0.1, ge=0, description="First retry delay; doubles each attempt.")
+    catalog_refresh_s: float = Field(default=60.0, gt=0, description="How often tool catalogs are re-read.")
+    max_connections: int = Field(default=100, ge=1, description="Size of the shared outbound HTTP pool.")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Allowed CORS origins (JSON list).")
+    errors_as_http_status: bool = Field(
+        default=False,
+        description="Answer /query errors with their HTTP status (400, 502, …) instead of 200 with an error body.",
+    )
+    log_level: str = Field(default="INFO", description="Minimum log level.")
+    env: str = Field(default="local", description="Deployment environment name, used as a log label.")
+    loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
+    loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
+    gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment and `.env`."""
+    return Settings()

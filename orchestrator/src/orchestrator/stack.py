@@ -1,0 +1,129 @@
+"""The local stack: every MCP service and the orchestrator as processes on loopback.
+
+Used by `orchestrator stack` (`make run`) and by the integration tests, so what the tests
+exercise is exactly what a user starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    """How to start one MCP service: its module, port variable and default port."""
+
+    name: str
+    module: str
+    env_prefix: str
+    port: int
+
+
+DEFAULT_SERVICES = (
+    ServiceProcess("chargebee", "chargebee_service", "CHARGEBEE_", 8101),
+    ServiceProcess("hubspot", "hubspot_service", "HUBSPOT_", 8102),
+)
+
+
+@dataclass
+class Stack:
+    """Running processes by name, and the URLs they answer on."""
+
+    urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def stop(self, name: str) -> None:
+        """Kill one process abruptly (as a crash would)."""
+        proc = self.processes[name]
+        proc.kill()
+        proc.wait(10)
+
+
+@contextmanager
+def run_stack(
+    *,
+    services: tuple[ServiceProcess, ...] = DEFAULT_SERVICES,
+    ports: Mapping[str, int] | None = None,
+    orchestrator_port: int = 8080,
+    env: Mapping[str, str] | None = None,
+    log_dir: Path | None = None,
+    on_ready: Callable[[str, str], None] | None = None,
+    timeout_s: float = 60.0,
+) -> Iterator[Stack]:
+    """Start the services, then the orchestrator pointed at them; stop everything on exit."""
+    stack = Stack()
+    base_env = {k: v for k, v in os.environ.items() if k != "PORT"} | dict(env or {})
+    try:
+        for svc in services:
+            port = (ports or {}).get(svc.name, svc.port)
+            proc_env = base_env | {f"{svc.env_prefix}PORT": str(port)}
+            _start(
+                stack,
+                svc.name,
+                [sys.executable, "-m", svc.module],
+                proc_env,
+                f"http://127.0.0.1:{port}",
+                log_dir,
+            )
+        for svc in services:
+            _wait_healthy(stack, svc.name, timeout_s, on_ready)
+        orch_env = base_env | {
+            "PORT": str(orchestrator_port),
+            "ORCH_SERVICES": json.dumps({s.name: stack.urls[s.name] for s in services}),
+        }
+        url = f"http://127.0.0.1:{orchestrator_port}"
+        _start(stack, "orchestrator", [sys.executable, "-m", "orchestrator"], orch_env, url, log_dir)
+        _wait_healthy(stack, "orchestrator", timeout_s, on_ready)
+        yield stack
+    finally:
+        _stop_all(stack)
+
+
+def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: str, log_dir: Path | None) -> None:
+    out: IO[bytes] | int = subprocess.DEVNULL
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        out = (log_dir / f"{name}.log").open("ab")
+    stack.processes[name] = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    stack.urls[name] = url
+
+
+def _wait_healthy(stack: Stack, name: str, timeout_s: float, on_ready: Callable[[str, str], None] | None) -> None:
+    deadline = time.monotonic() + timeout_s
+    proc, url = stack.processes[name], stack.urls[name]
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up")
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                if on_ready:
+                    on_ready(name, url)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} did not become healthy at {url} within {timeout_s:.0f}s")
+
+
+def _stop_all(stack: Stack) -> None:
+    for proc in reversed(stack.processes.values()):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in stack.processes.values():
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

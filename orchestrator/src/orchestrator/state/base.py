@@ -1,0 +1,28 @@
+"""The async key-value protocol that caches and sessions sit on, and how keys are scoped."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol
+
+
+class KVStore(Protocol):
+    """A shared key-value store with per-entry TTL (memory, SQLite; Redis and Firestore later)."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def scoped_key(namespace: str, *, tenant: str, user: str | None, parts: tuple[str, ...]) -> str:
+    """A key that names its tenant and user, so one user's entry can never match another's.
+
+    The user's email is hashed: keys end up in logs and shared stores, emails should not.
+    """
+    user_part = hashlib.sha256(user.strip().lower().encode()).hexdigest()[:32] if user else "-"
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    return f"{namespace}:{tenant}:{user_part}:{digest}"

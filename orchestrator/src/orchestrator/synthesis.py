@@ -1,0 +1,100 @@
+"""TemplateSynthesizer: validated tool results → one readable answer that names its sources.
+
+Each successful source is rendered by the Jinja2 template `templates/answers/<service>.<tool>.j2`
+(or `_generic.j2` for tools without one) and followed by its source tag. Failed sources are
+listed with what is missing and why, so a partial answer never pretends to be complete.
+
+Confidence = plan confidence × (sources answered ÷ sources planned). A question no tool matched
+keeps the planner's (low) confidence; a plan with every source failed has confidence 0.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, TemplateNotFound
+
+from orchestrator.execution import SourceResult
+from orchestrator.planning.base import Plan
+from orchestrator.planning.validation import RejectedStep
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    answer: str
+    confidence: float
+
+
+def _money(value: Any, currency: str | None = None) -> str:
+    try:
+        amount = f"{float(value):,.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{amount} {currency}" if currency else amount
+
+
+def _day(value: object) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime | date):
+        return f"{value.day} {value:%b %Y}"
+    return str(value)
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+class TemplateSynthesizer:
+    """Deterministic answers from templates; no model involved."""
+
+    name = "templates"
+
+    def __init__(self) -> None:
+        self.env = Environment(
+            loader=PackageLoader("orchestrator", "templates"),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,  # noqa: S701 - plain-text answers, never rendered as HTML by us
+        )
+        self.env.filters.update(money=_money, day=_day)
+        self.env.globals.update(plural=_plural)
+
+    def compose(self, plan: Plan, results: list[SourceResult], rejected: list[RejectedStep]) -> Synthesis:
+        if not results and not rejected:
+            return Synthesis(plan.message or "I could not find anything to answer that.", plan.confidence)
+        parts = [f"{self._render(r)} [source: {r.name}]" for r in results if r.status == "ok"]
+        missing = [_missing(r.name, r.error.code.value, r.error.message) for r in results if r.error]
+        missing += [_missing(r.tool, r.error.code.value, r.error.message) for r in rejected]
+        if missing:
+            parts.append("Missing: " + " ".join(missing))
+        planned = len(results) + len(rejected)
+        answered = sum(r.status == "ok" for r in results)
+        return Synthesis("\n".join(parts), round(plan.confidence * answered / planned, 3))
+
+    def _render(self, result: SourceResult) -> str:
+        data = result.result or {}
+        try:
+            template = self.env.get_template(f"answers/{result.name}.j2")
+        except TemplateNotFound:
+            template = self.env.get_template("answers/_generic.j2")
+        try:
+            return " ".join(template.render(r=data, tool=result.name).split())
+        except (TemplateError, TypeError, ValueError, KeyError):
+            logger.exception("answer template for %s failed; using the generic one", result.name)
+            return " ".join(self.env.get_template("answers/_generic.j2").render(r=data, tool=result.name).split())
+
+
+def _missing(name: str, code: str, message: str) -> str:
+    if code == "NOT_FOUND":
+        return f"{name} has no record for you ({message})."
+    return f"{name} could not be used: {message} ({code})."

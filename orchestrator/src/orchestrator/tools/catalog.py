@@ -1,0 +1,107 @@
+"""Catalog: every tool of every source, namespaced `service.tool`, with compiled schema validators."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.wire import ToolInfo
+from orchestrator.tools.source import ToolSource
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CatalogTool:
+    """One tool as the orchestrator sees it."""
+
+    service: str
+    info: ToolInfo
+    input_validator: Draft202012Validator = field(repr=False, compare=False)
+    output_validator: Draft202012Validator = field(repr=False, compare=False)
+
+    @classmethod
+    def of(cls, service: str, info: ToolInfo) -> CatalogTool:
+        return cls(service, info, Draft202012Validator(info.input_schema), Draft202012Validator(info.output_schema))
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}.{self.info.name}"
+
+    def input_errors(self, arguments: dict[str, Any]) -> list[str]:
+        return [_describe(e) for e in self.input_validator.iter_errors(arguments)]
+
+    def output_errors(self, result: dict[str, Any]) -> list[str]:
+        return [_describe(e) for e in self.output_validator.iter_errors(result)]
+
+
+@dataclass
+class SourceStatus:
+    up: bool = False
+    error: str | None = None
+    tools: int = 0
+
+
+class Catalog:
+    """The tools of all sources; refreshed periodically, keeping the last good listing of a source."""
+
+    def __init__(self, sources: Sequence[ToolSource], *, timeout_s: float = 5.0) -> None:
+        self.sources = {source.name: source for source in sources}
+        self.status = {name: SourceStatus() for name in self.sources}
+        self._tools: dict[str, CatalogTool] = {}
+        self._timeout_s = timeout_s
+        self.version = "empty"
+
+    async def refresh(self) -> None:
+        listings = await asyncio.gather(*(self._list(s) for s in self.sources.values()))
+        tools = {t.name: t for t in self._tools.values()}
+        for source, listing in zip(self.sources.values(), listings, strict=True):
+            if listing is None:
+                continue
+            tools = {n: t for n, t in tools.items() if t.service != source.name}
+            tools |= {f"{source.name}.{info.name}": CatalogTool.of(source.name, info) for info in listing}
+        self._tools = dict(sorted(tools.items()))
+        self.version = _version(self._tools.values())
+
+    async def _list(self, source: ToolSource) -> list[ToolInfo] | None:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                listing = await source.list_tools()
+        except (ServiceError, TimeoutError) as exc:
+            self.status[source.name] = SourceStatus(up=False, error=str(exc) or "timeout")
+            logger.warning("tool listing of %s failed: %s", source.name, exc, extra={"event_type": "catalog_error"})
+            return None
+        self.status[source.name] = SourceStatus(up=True, tools=len(listing))
+        return listing
+
+    def tools(self) -> list[CatalogTool]:
+        return list(self._tools.values())
+
+    def get(self, name: str) -> CatalogTool:
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise ServiceError(ErrorCode.TOOL_NOT_FOUND, f"no tool named {name!r}") from None
+
+    def source(self, service: str) -> ToolSource:
+        return self.sources[service]
+
+
+def _version(tools: Sequence[CatalogTool] | Any) -> str:
+    digest = hashlib.sha256()
+    for tool in tools:
+        digest.update(json.dumps([tool.name, tool.info.input_schema, tool.info.output_schema], sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def _describe(error: Any) -> str:
+    where = ".".join(str(p) for p in error.absolute_path) or "(root)"
+    return f"{where}: {error.message}"
