@@ -87,7 +87,7 @@ class Executor:
         hit = await self.cache.get(key) if key else None
         if hit is not None:
             return _ok(step, json.loads(hit.value), _ms(start), cached=True, attempts=0)
-        with tracing.span("tool_call", service=step.tool.service, tool=step.tool.info.name) as span:
+        with tracing.span("tool_call", target_service=step.tool.service, tool=step.tool.info.name) as span:
             outcome, attempts = await self._call_with_retries(step, caller)
             if isinstance(outcome, ServiceError):
                 span.status = outcome.code.value

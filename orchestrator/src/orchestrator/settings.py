@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Configuration of one orchestrator instance (see `.env.example`)."""
 
-    model_config = SettingsConfigDict(env_prefix="ORCH_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ORCH_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     port: int = Field(

@@ -6,22 +6,38 @@ import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import ToolAnnotations
-from pydantic import BaseModel
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute
 
 from mcp_common import tracing
 from mcp_common.errors import ServiceError
-from mcp_common.registry import ToolRegistry, ToolSpec
+from mcp_common.registry import ToolRegistry, ToolSpec, invalid_arguments
 from mcp_common.wire import CallContext
+
+
+class _RegistryServer(MCPServer[Any]):
+    """An `MCPServer` whose argument errors read like the registry's, on every protocol version."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            # The SDK validates arguments before the registry sees them; its message echoes the input.
+            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                raise
+            error = invalid_arguments(exc.__cause__)
+            raise ToolError(f"{error.code.value}: {error.message}") from exc.__cause__
 
 
 def build_mcp_server(registry: ToolRegistry) -> MCPServer[Any]:
     """An `MCPServer` exposing every tool of the registry with its own input and output schema."""
-    server: MCPServer[Any] = MCPServer(registry.service, version=registry.version, log_level="WARNING")
+    server = _RegistryServer(registry.service, version=registry.version, log_level="WARNING")
     for spec in registry:
         server.add_tool(
             _as_function(registry, spec),
@@ -60,11 +76,11 @@ def _as_function(registry: ToolRegistry, spec: ToolSpec) -> Callable[..., Corout
         ctx = tracing.current()
         call_ctx = CallContext(
             trace_id=ctx.trace_id if ctx else None,
-            span_id=ctx.span_id if ctx else None,
+            span_id=ctx.parent_span_id if ctx else None,
             session_id=ctx.session_id if ctx else None,
         )
         try:
-            with tracing.span("tool_call", service=registry.service, tool=spec.name, transport="mcp"):
+            with tracing.span("tool_call", tool=spec.name, transport="mcp"):
                 return await registry.call(spec.name, arguments, call_ctx)
         except ServiceError as exc:
             raise ToolError(f"{exc.code.value}: {exc.message}") from exc
@@ -74,9 +90,7 @@ def _as_function(registry: ToolRegistry, spec: ToolSpec) -> Callable[..., Corout
             name,
             inspect.Parameter.KEYWORD_ONLY,
             annotation=Annotated[field.annotation, field],
-            default=inspect.Parameter.empty
-            if field.is_required()
-            else field.get_default(call_default_factory=True),
+            default=inspect.Parameter.empty if field.is_required() else field.get_default(call_default_factory=True),
         )
         for name, field in spec.input_model.model_fields.items()
     ]

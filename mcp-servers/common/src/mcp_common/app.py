@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -67,15 +68,11 @@ def create_service_app(
 
 
 def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> None:
-    listing = ToolListing(
-        service=registry.service, version=registry.version, tools=[spec.info() for spec in registry]
-    )
+    listing = ToolListing(service=registry.service, version=registry.version, tools=[spec.info() for spec in registry])
 
     @app.get("/health", response_model=Health)
     async def health() -> Health:
-        return Health(
-            status="ok", service=registry.service, version=registry.version, tools=len(listing.tools)
-        )
+        return Health(status="ok", service=registry.service, version=registry.version, tools=len(listing.tools))
 
     @app.get("/mcp/tools", response_model=ToolListing)
     async def list_tools() -> ToolListing:
@@ -95,11 +92,15 @@ def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> 
 async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: bool) -> CallResponse:
     start = time.perf_counter()
     ctx = _context(request.context)
+    # The tool sees the trace it runs in, as it does on /mcp, even when only headers carried it.
+    call_ctx = request.context.model_copy(
+        update={"trace_id": ctx.trace_id, "span_id": ctx.parent_span_id, "session_id": ctx.session_id}
+    )
     result: dict[str, Any] | None = None
     error = None
-    with tracing.use(ctx), tracing.span("tool_call", service=registry.service, tool=request.tool) as sp:
+    with tracing.use(ctx), tracing.span("tool_call", tool=request.tool) as sp:
         try:
-            output = await registry.call(request.tool, request.arguments, request.context)
+            output = await registry.call(request.tool, request.arguments, call_ctx)
             result = output.model_dump(mode="json")
         except ServiceError as exc:
             error = exc.to_body()
@@ -108,7 +109,8 @@ async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: b
             logger.info(
                 "tool %s.%s", registry.service, request.tool,
                 extra={"event_type": "tool_payload", "request": redact(request.arguments),
-                       "response": redact(result) if result is not None else error, "status": sp.status},
+                       "response": redact(result) if error is None else error.model_dump(mode="json"),
+                       "status": sp.status},
             )  # fmt: skip
     latency = round((time.perf_counter() - start) * 1000, 3)
     return CallResponse(
@@ -124,11 +126,11 @@ async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: b
 def _context(body: CallContext) -> tracing.TraceContext:
     """The body's trace context wins over headers: it names the caller's exact span."""
     current = tracing.current() or tracing.TraceContext(tracing.new_trace_id(), tracing.new_span_id())
-    if body.trace_id and len(body.trace_id) == 32:
-        return tracing.TraceContext(
-            body.trace_id, current.span_id, body.span_id, body.session_id or current.session_id
-        )
-    return current
+    current = replace(current, session_id=body.session_id or current.session_id)
+    trace_id, span_id = (body.trace_id or "").lower(), (body.span_id or "").lower()
+    if not tracing.is_trace_id(trace_id):
+        return current
+    return replace(current, trace_id=trace_id, parent_span_id=span_id if tracing.is_span_id(span_id) else None)
 
 
 def _describe(errors: Sequence[Any]) -> str:

@@ -102,5 +102,9 @@ class ServiceError(Exception):
     def from_body(cls, body: ErrorBody) -> ServiceError:
         return cls(body.code, body.message)
 
+    def __reduce__(self) -> tuple[type[ServiceError], tuple[ErrorCode, str]]:
+        # Exception's default rebuilds from `args` (the message only), which __init__ rejects.
+        return type(self), (self.code, self.message)
+
     def __repr__(self) -> str:
         return f"ServiceError({self.code.value}, {self.message!r})"

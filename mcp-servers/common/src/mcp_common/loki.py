@@ -1,11 +1,210 @@
-"""Grafana Loki log shipping (placeholder until the handler lands)."""
+"""Grafana Loki log shipping that never slows or fails a request.
+
+`LokiHandler.emit` formats the record (the JSON line `configure_logging` gives every handler)
+and appends it to a bounded in-memory queue; when the queue is full the record is dropped and
+counted. One daemon thread drains the queue in batches and POSTs them to Loki's JSON push API
+(`/loki/api/v1/push`) with labels `service`, `env` and `level` only; `trace_id` and
+`session_id` travel as Loki 3 structured metadata. A failed push (timeout, refused
+connection, non-2xx) drops its batch and counts it; the only trace it leaves is a
+rate-limited line on stderr, never a log record (which would feed back into the queue).
+
+Counters for health and metrics: `sent`, `dropped` (queue full, failed push, left at close),
+`failed_pushes`, `pending`. Eventually every handled record is either sent or dropped.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
 
+import httpx
+
+from mcp_common import tracing
+from mcp_common.logs import JsonFormatter, redact
 from mcp_common.service_settings import BaseServiceSettings
 
+PUSH_PATH = "/loki/api/v1/push"
+_STDERR_EVERY_S = 60.0
 
-def loki_handler_from_settings(settings: BaseServiceSettings, *, service: str) -> logging.Handler | None:
-    return None
+
+@dataclass(frozen=True)
+class _Entry:
+    level: str
+    timestamp_ns: str
+    line: str
+    metadata: dict[str, str]
+
+
+class LokiHandler(logging.Handler):
+    """A logging handler that ships JSON lines to Grafana Loki from a background thread."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        service: str,
+        env: str,
+        token: str | None = None,
+        max_queue: int = 10_000,
+        batch_size: int = 500,
+        flush_interval_s: float = 1.0,
+        timeout_s: float = 2.0,
+        close_timeout_s: float = 2.0,
+        level: int = logging.NOTSET,
+    ) -> None:
+        super().__init__(level)
+        self.setFormatter(JsonFormatter(service=service))  # configure_logging replaces it with its own
+        self.push_url = url if url.rstrip("/").endswith(PUSH_PATH) else url.rstrip("/") + PUSH_PATH
+        self.service, self.env = service, env
+        self.max_queue, self.batch_size = max_queue, batch_size
+        self.flush_interval_s, self.timeout_s, self.close_timeout_s = flush_interval_s, timeout_s, close_timeout_s
+        self.sent = self.dropped = self.failed_pushes = 0
+        self._headers = {"Content-Type": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._queue: deque[_Entry] = deque()
+        self._cond = threading.Condition()
+        self._accepted = self._done = self._flush_target = 0
+        self._closing = False
+        self._last_complaint: float | None = None
+        self._reported_dropped = 0
+        self._thread = threading.Thread(target=self._run, name=f"loki-push-{service}", daemon=True)
+        self._thread.start()
+
+    @property
+    def pending(self) -> int:
+        """Records queued and not yet pushed."""
+        return len(self._queue)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Queue the record without blocking; drop and count it when the queue is full."""
+        if threading.current_thread() is self._thread:
+            return  # the pusher's own HTTP client logs: shipping them would feed back forever
+        try:
+            entry = self._entry(record)
+        except Exception:
+            self.handleError(record)
+            return
+        with self._cond:
+            if self._closing or len(self._queue) >= self.max_queue:
+                self.dropped += 1
+                return
+            self._queue.append(entry)
+            self._accepted += 1
+            if len(self._queue) >= self.batch_size:
+                self._cond.notify_all()
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        """Push what is queued now, waiting at most `timeout_s` (default `close_timeout_s`)."""
+        deadline = time.monotonic() + (self.close_timeout_s if timeout_s is None else timeout_s)
+        with self._cond:
+            target = self._accepted
+            self._flush_target = max(self._flush_target, target)
+            self._cond.notify_all()
+            while self._done < target and self._thread.is_alive():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
+
+    def close(self) -> None:
+        """Flush within `close_timeout_s`, stop the pusher and count what is left as dropped."""
+        deadline = time.monotonic() + self.close_timeout_s
+        self.flush(self.close_timeout_s)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        with self._cond:
+            self.dropped += len(self._queue)
+            self._done += len(self._queue)
+            self._queue.clear()
+        super().close()
+
+    def _entry(self, record: logging.LogRecord) -> _Entry:
+        ctx = tracing.current()
+        metadata = {
+            "trace_id": getattr(record, "trace_id", None) or (ctx.trace_id if ctx else None),
+            "session_id": getattr(record, "session_id", None) or (ctx.session_id if ctx else None),
+        }
+        return _Entry(
+            level=record.levelname.lower(),
+            timestamp_ns=str(int(record.created * 1_000_000_000)),
+            line=self.format(record),
+            metadata={k: str(v) for k, v in metadata.items() if v},
+        )
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=self.timeout_s, headers=self._headers) as client:
+            while batch := self._next_batch():
+                self._push(client, batch)
+
+    def _next_batch(self) -> list[_Entry]:
+        """Wait for a full batch, a flush, the flush interval or close; empty means stop."""
+        with self._cond:
+            while self._should_wait():
+                if not self._cond.wait(self.flush_interval_s) and self._queue:
+                    break
+            return [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+
+    def _should_wait(self) -> bool:
+        full = len(self._queue) >= self.batch_size
+        return not (self._closing or full or self._done < self._flush_target)
+
+    def _push(self, client: httpx.Client, batch: list[_Entry]) -> None:
+        try:
+            response = client.post(self.push_url, content=_body(self.service, self.env, batch))
+            ok, outcome = response.is_success, f"HTTP {response.status_code}"
+        except Exception as exc:  # whatever goes wrong, a push costs at most its batch
+            ok, outcome = False, repr(exc)
+        with self._cond:
+            if ok:
+                self.sent += len(batch)
+            else:
+                self.dropped += len(batch)
+                self.failed_pushes += 1
+            self._done += len(batch)
+            self._cond.notify_all()
+        self._complain(outcome)
+
+    def _complain(self, outcome: str) -> None:
+        """At most one stderr line a minute, and only while records are being lost."""
+        now = time.monotonic()
+        recent = self._last_complaint is not None and now - self._last_complaint < _STDERR_EVERY_S
+        if self.dropped == self._reported_dropped or recent:
+            return
+        self._last_complaint, self._reported_dropped = now, self.dropped
+        message = f"loki: {self.dropped} records dropped so far; last push to {self.push_url}: {outcome}\n"
+        with contextlib.suppress(Exception):  # stderr gone at shutdown: nobody left to tell
+            sys.stderr.write(redact(message))
+
+
+def _body(service: str, env: str, batch: list[_Entry]) -> bytes:
+    """The JSON push body: one stream per level, values ordered by time."""
+    streams: dict[str, list[list[object]]] = {}
+    for entry in sorted(batch, key=lambda e: int(e.timestamp_ns)):
+        value: list[object] = [entry.timestamp_ns, entry.line]
+        if entry.metadata:
+            value.append(entry.metadata)
+        streams.setdefault(entry.level, []).append(value)
+    payload = {
+        "streams": [
+            {"stream": {"service": service, "env": env, "level": level}, "values": values}
+            for level, values in streams.items()
+        ]
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def loki_handler_from_settings(settings: BaseServiceSettings, *, service: str) -> LokiHandler | None:
+    """A `LokiHandler` for `settings.loki_url` (labelled with `settings.env`), or None when unset."""
+    if not settings.loki_url:
+        return None
+    token = settings.loki_token.get_secret_value() if settings.loki_token else None
+    return LokiHandler(settings.loki_url, service=service, env=settings.env, token=token)

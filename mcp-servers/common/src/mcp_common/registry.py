@@ -48,7 +48,7 @@ class ToolSpec:
             name=self.name,
             description=self.description,
             input_schema=self.input_model.model_json_schema(),
-            output_schema=self.output_model.model_json_schema(),
+            output_schema=self.output_model.model_json_schema(mode="serialization"),
             writes=self.writes,
             identity_args=list(self.identity_args),
             cache_ttl_s=self.cache_ttl_s,
@@ -72,9 +72,7 @@ class ToolRegistry:
         identity_args: Sequence[str] = (),
         cache_ttl_s: float = 0.0,
         examples: Sequence[str] = (),
-    ) -> Callable[
-        [Callable[[InT, CallContext], Awaitable[OutT]]], Callable[[InT, CallContext], Awaitable[OutT]]
-    ]:
+    ) -> Callable[[Callable[[InT, CallContext], Awaitable[OutT]]], Callable[[InT, CallContext], Awaitable[OutT]]]:
         """Register an async `(args: InputModel, ctx: CallContext) -> OutputModel` function."""
 
         def register(
@@ -125,7 +123,7 @@ class ToolRegistry:
         try:
             args = spec.input_model.model_validate(arguments)
         except ValidationError as exc:
-            raise ServiceError(ErrorCode.INVALID_REQUEST, _describe(exc)) from exc
+            raise invalid_arguments(exc) from exc
         _check_identity(spec, args, ctx)
         try:
             result = await spec.handler(args, ctx)
@@ -146,6 +144,11 @@ def _check_identity(spec: ToolSpec, args: BaseModel, ctx: CallContext) -> None:
         value = getattr(args, field)
         if value is not None and str(value).lower() != ctx.caller.lower():
             raise ServiceError(ErrorCode.FORBIDDEN, f"{field} must name the caller")
+
+
+def invalid_arguments(exc: ValidationError) -> ServiceError:
+    """The `INVALID_REQUEST` error for arguments that failed validation; names fields, never values."""
+    return ServiceError(ErrorCode.INVALID_REQUEST, _describe(exc))
 
 
 def _describe(exc: ValidationError) -> str:

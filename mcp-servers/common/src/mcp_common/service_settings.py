@@ -11,7 +11,7 @@ from mcp_common.app import ServiceConfig
 class BaseServiceSettings(BaseSettings):
     """Common service settings. Subclasses set `env_prefix` (e.g. `CHARGEBEE_`) and a default port."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     port: int = Field(default=8100, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")

@@ -25,9 +25,7 @@ def free_port() -> int:
 def serve(app: ASGIApp, *, port: int | None = None, timeout_s: float = 10.0) -> Iterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 in a background thread; yields its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout_s

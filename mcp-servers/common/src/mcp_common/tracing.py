@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, replace
 
 logger = logging.getLogger("mcp_common.trace")
 
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/(\d+))?(?:;o=\d)?$")
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+_SPAN_ID = re.compile(r"[0-9a-f]{16}")
 SESSION_HEADER = "x-session-id"
 
 
@@ -28,6 +30,16 @@ def new_trace_id() -> str:
 
 def new_span_id() -> str:
     return secrets.token_hex(8)
+
+
+def is_trace_id(value: str) -> bool:
+    """Whether `value` is a valid W3C trace id: 32 lowercase hex digits, not all zero."""
+    return bool(_TRACE_ID.fullmatch(value)) and value != "0" * 32
+
+
+def is_span_id(value: str) -> bool:
+    """Whether `value` is a valid W3C span id: 16 lowercase hex digits, not all zero."""
+    return bool(_SPAN_ID.fullmatch(value)) and value != "0" * 16
 
 
 @dataclass(frozen=True)
@@ -53,14 +65,25 @@ def current() -> TraceContext | None:
 def from_headers(headers: Mapping[str, str]) -> TraceContext:
     """Continue the caller's trace if it sent one, else start a new trace."""
     session_id = headers.get(SESSION_HEADER) or None
-    match = _TRACEPARENT.match(headers.get("traceparent", "").strip().lower())
-    if match and match.group(1) != "0" * 32:
-        return TraceContext(match.group(1), new_span_id(), match.group(2), session_id)
-    cloud = _CLOUD_TRACE.match(headers.get("x-cloud-trace-context", "").strip())
-    if cloud:
-        parent = f"{int(cloud.group(2)):016x}"[-16:] if cloud.group(2) else None
-        return TraceContext(cloud.group(1).lower(), new_span_id(), parent, session_id)
-    return TraceContext(new_trace_id(), new_span_id(), None, session_id)
+    parsed = _traceparent(headers.get("traceparent", "")) or _cloud_trace(headers.get("x-cloud-trace-context", ""))
+    trace_id, parent_span_id = parsed or (new_trace_id(), None)
+    return TraceContext(trace_id, new_span_id(), parent_span_id, session_id)
+
+
+def _traceparent(value: str) -> tuple[str, str | None] | None:
+    match = _TRACEPARENT.match(value.strip().lower())
+    if match is None or match.group(1) == "ff":
+        return None
+    trace_id, span_id = match.group(2), match.group(3)
+    return (trace_id, span_id) if is_trace_id(trace_id) and is_span_id(span_id) else None
+
+
+def _cloud_trace(value: str) -> tuple[str, str | None] | None:
+    match = _CLOUD_TRACE.match(value.strip())
+    if match is None or not is_trace_id(match.group(1).lower()):
+        return None
+    span_id = f"{int(match.group(2)):016x}"[-16:] if match.group(2) else ""
+    return match.group(1).lower(), span_id if is_span_id(span_id) else None
 
 
 @contextmanager

@@ -1,0 +1,148 @@
+"""Benchmark: the orchestrator against baselines measured in the same run.
+
+(a) a bare FastAPI POST endpoint with a Pydantic body          (baseline for b)
+(b) POST /query answered from the answer cache
+(c) the orchestrator's /mcp/call round trip (its HttpToolSource) to a service
+(d) the official `mcp.Client` tools/call round trip to the same service's /mcp
+
+Latency: median of sequential requests on one keep-alive connection. Throughput: requests per
+second with `--concurrency` requests in flight. Ratios compare medians from this run only.
+Usage: uv run python bench/run.py [--requests 2000] [--concurrency 8] [--markdown FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from mcp import Client
+
+from mcp_common.testing import free_port, wait_healthy
+from mcp_common.wire import CallContext
+from orchestrator.stack import run_stack
+from orchestrator.tools.mcp_call import HttpToolSource
+
+QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
+
+
+@dataclass
+class Figure:
+    name: str
+    median_ms: float
+    p90_ms: float
+    rps: float
+
+
+async def measure(name: str, call: Callable[[], Awaitable[object]], requests: int, concurrency: int) -> Figure:
+    for _ in range(min(200, requests // 5)):
+        await call()
+    latencies = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        await call()
+        latencies.append((time.perf_counter() - start) * 1000)
+    remaining = requests
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    rps = requests / (time.perf_counter() - start)
+    latencies.sort()
+    figure = Figure(name, statistics.median(latencies), latencies[int(len(latencies) * 0.9)], rps)
+    print(f"{name:<48} median {figure.median_ms:7.3f} ms  p90 {figure.p90_ms:7.3f} ms  {figure.rps:8.0f} req/s")
+    return figure
+
+
+async def run(requests: int, concurrency: int) -> dict[str, Figure]:
+    figures: dict[str, Figure] = {}
+    bare_port = free_port()
+    bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")), str(bare_port)])
+    ports = {"chargebee": free_port(), "hubspot": free_port()}
+    env = {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_LEVEL": "WARNING",
+           "HUBSPOT_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false", "HUBSPOT_LOG_PAYLOADS": "false",
+           "ORCH_ANSWER_TTL_S": "3600", "ORCH_L2_MAX_TTL_S": "3600"}  # fmt: skip
+    try:
+        wait_healthy(f"http://127.0.0.1:{bare_port}/docs")
+        with run_stack(ports=ports, orchestrator_port=free_port(), env=env) as stack:
+            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+            async with httpx.AsyncClient(limits=limits) as client:
+                bare_url = f"http://127.0.0.1:{bare_port}/echo"
+                query_url = f"{stack.urls['orchestrator']}/query"
+                warm = (await client.post(query_url, json=QUESTION)).json()
+                assert "answer" in warm, warm
+
+                async def bare_call() -> None:
+                    (await client.post(bare_url, json=QUESTION)).raise_for_status()
+
+                async def cached_query() -> None:
+                    response = await client.post(query_url, json=QUESTION)
+                    assert response.json()["cached"] is True
+
+                figures["a"] = await measure("(a) bare FastAPI POST + Pydantic body", bare_call, requests, concurrency)
+                figures["b"] = await measure("(b) POST /query, answer-cache hit", cached_query, requests, concurrency)
+
+                source = HttpToolSource("chargebee", stack.urls["chargebee"], client)
+                context = CallContext(caller=QUESTION["email"])
+
+                async def mcp_call() -> None:
+                    await source.call("get_subscription", {"email": QUESTION["email"]}, context)
+
+                figures["c"] = await measure("(c) orchestrator /mcp/call round trip", mcp_call, requests, concurrency)
+            for mode, key in (("auto", "d"), ("legacy", "d_legacy")):
+                async with Client(f"{stack.urls['chargebee']}/mcp", mode=mode) as mcp:
+
+                    async def sdk_call(mcp: Client = mcp) -> None:
+                        result = await mcp.call_tool("get_subscription", {"email": QUESTION["email"]})
+                        assert not result.is_error
+
+                    label = f"(d) mcp.Client tools/call ({mcp.protocol_version})"
+                    figures[key] = await measure(label, sdk_call, max(200, requests // 4), concurrency)
+    finally:
+        bare.terminate()
+        bare.wait(10)
+    return figures
+
+
+def report(figures: dict[str, Figure]) -> str:
+    a, b, c, d = figures["a"], figures["b"], figures["c"], figures["d"]
+    lines = [
+        f"b/a throughput ratio: {b.rps / a.rps:.2f} (target >= 0.6); latency a/b: {a.median_ms / b.median_ms:.2f}",
+        f"c/d median latency ratio: {c.median_ms / d.median_ms:.3f} (target <= 0.333); "
+        f"vs legacy mode: {c.median_ms / figures['d_legacy'].median_ms:.3f}",
+    ]
+    return "\n".join(lines)
+
+
+def markdown(figures: dict[str, Figure]) -> str:
+    rows = ["| measurement | median ms | p90 ms | req/s |", "|---|---:|---:|---:|"]
+    rows += [f"| {f.name} | {f.median_ms:.3f} | {f.p90_ms:.3f} | {f.rps:.0f} |" for f in figures.values()]
+    return "\n".join(rows) + "\n\n" + report(figures).replace("\n", "  \n") + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--markdown", type=Path, help="Also write the results as a Markdown table here.")
+    args = parser.parse_args()
+    figures = asyncio.run(run(args.requests, args.concurrency))
+    print(report(figures))
+    if args.markdown:
+        args.markdown.write_text(markdown(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Billing backends: the `BillingBackend` protocol and its adapters (demo dataset, Chargebee API)."""
