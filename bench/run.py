@@ -69,7 +69,7 @@ async def measure(name: str, call: Callable[[], Awaitable[object]], requests: in
 async def run(requests: int, concurrency: int) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     bare_port = free_port()
-    bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")), str(bare_port)])
+    bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")), str(bare_port)])  # noqa: ASYNC220 - started before any load
     ports = {"chargebee": free_port(), "hubspot": free_port()}
     env = {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_LEVEL": "WARNING",
            "HUBSPOT_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false", "HUBSPOT_LOG_PAYLOADS": "false",
