@@ -102,6 +102,7 @@ def ask(
             f"{src['latency_ms']:.1f}",
             error,
         )
-    console.print(table)
+    if body["sources"]:
+        console.print(table)
     layer = f" ({body['cache_layer']})" if body["cached"] else ""
     console.print(f"confidence {body['confidence']:.2f} · cached {body['cached']}{layer} · trace {body['trace_id']}")

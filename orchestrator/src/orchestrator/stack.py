@@ -43,6 +43,7 @@ class Stack:
 
     urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    log_dir: Path | None = None
 
     def stop(self, name: str) -> None:
         """Kill one process abruptly (as a crash would)."""
@@ -63,8 +64,8 @@ def run_stack(
     timeout_s: float = 60.0,
 ) -> Iterator[Stack]:
     """Start the services, then the orchestrator pointed at them; stop everything on exit."""
-    stack = Stack()
-    base_env = {k: v for k, v in os.environ.items() if k != "PORT"} | dict(env or {})
+    stack = Stack(log_dir=log_dir)
+    base_env = {k: v for k, v in os.environ.items() if k != "PORT"} | {"PYTHONUNBUFFERED": "1"} | dict(env or {})
     try:
         for svc in services:
             port = (ports or {}).get(svc.name, svc.port)

@@ -11,6 +11,7 @@ keeps the planner's (low) confidence; a plan with every source failed has confid
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import RejectedStep
 
 logger = logging.getLogger(__name__)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:)])")
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,15 @@ class TemplateSynthesizer:
         except TemplateNotFound:
             template = self.env.get_template("answers/_generic.j2")
         try:
-            return " ".join(template.render(r=data, tool=result.name).split())
+            return _tidy(template.render(r=data, tool=result.name))
         except (TemplateError, TypeError, ValueError, KeyError):
             logger.exception("answer template for %s failed; using the generic one", result.name)
-            return " ".join(self.env.get_template("answers/_generic.j2").render(r=data, tool=result.name).split())
+            return _tidy(self.env.get_template("answers/_generic.j2").render(r=data, tool=result.name))
+
+
+def _tidy(text: str) -> str:
+    """One line, single spaces, no space before punctuation."""
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
 
 
 def _missing(name: str, code: str, message: str) -> str:

@@ -235,10 +235,10 @@ def _mentioned_number(lowered: str, prop: dict[str, Any]) -> int | None:
 def _no_match(tools: list[CatalogTool]) -> Plan:
     if not tools:
         return Plan(intent="unknown", confidence=0.0, message="No services are available right now.")
-    lines = [
-        f"- {t.info.description.split('. ')[0].rstrip('.')} (e.g. “{t.info.examples[0]}”)"
-        for t in tools
-        if t.info.examples
-    ]
-    message = "I'm not sure what you're asking. I can answer questions like:\n" + "\n".join(lines)
+    services = sorted({t.service for t in tools})
+    examples = [f"“{t.info.examples[0]}”" for t in tools if t.info.examples]
+    message = (
+        f"I'm not sure what you're asking. I can answer questions about your data in {', '.join(services)}, "
+        f"for example: {', '.join(examples)}."
+    )
     return Plan(intent="unknown", confidence=0.1, message=message)
