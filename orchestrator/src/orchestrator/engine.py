@@ -108,6 +108,8 @@ class Engine:
         rejected: list[RejectedStep] | None = None,
     ) -> None:
         """The decision record: one log event per request, keyed by trace id."""
+        if not logger.isEnabledFor(logging.INFO):
+            return
         record = {
             "event_type": "decision",
             "latency_ms": round((time.perf_counter() - start) * 1000, 3),

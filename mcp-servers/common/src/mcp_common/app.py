@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from mcp_common import tracing
@@ -79,8 +79,10 @@ def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> 
         return listing
 
     @app.post("/mcp/call", response_model=CallResponse, response_model_exclude_none=True)
-    async def call_tool(request: CallRequest) -> CallResponse:
-        return await _call(registry, request, log_payloads=config.log_payloads)
+    async def call_tool(request: CallRequest) -> Response:
+        reply = await _call(registry, request, log_payloads=config.log_payloads)
+        # Serialised once here: the reply is already validated, FastAPI need not validate it again.
+        return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
