@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import httpx
 from mcp import Client
 
@@ -94,13 +95,16 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
                 figures["a"] = await measure("(a) bare FastAPI POST + Pydantic body", bare_call, requests, concurrency)
                 figures["b"] = await measure("(b) POST /query, answer-cache hit", cached_query, requests, concurrency)
 
-                source = HttpToolSource("chargebee", stack.urls["chargebee"], client)
-                context = CallContext(caller=QUESTION["email"])
+                connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=30)
+                async with aiohttp.ClientSession(connector=connector) as session:
+                    source = HttpToolSource("chargebee", stack.urls["chargebee"], session)
+                    context = CallContext(caller=QUESTION["email"])
 
-                async def mcp_call() -> None:
-                    await source.call("get_subscription", {"email": QUESTION["email"]}, context)
+                    async def mcp_call() -> None:
+                        await source.call("get_subscription", {"email": QUESTION["email"]}, context)
 
-                figures["c"] = await measure("(c) orchestrator /mcp/call round trip", mcp_call, requests, concurrency)
+                    label = "(c) orchestrator /mcp/call round trip"
+                    figures["c"] = await measure(label, mcp_call, requests, concurrency)
             for mode, key in (("auto", "d"), ("legacy", "d_legacy")):
                 async with Client(f"{stack.urls['chargebee']}/mcp", mode=mode) as mcp:
 

@@ -1,18 +1,46 @@
-"""HttpToolSource maps every transport failure onto the shared error taxonomy, at this one boundary."""
+"""HttpToolSource maps every transport failure onto the shared error taxonomy, at this one boundary.
+
+Each test serves a small Starlette app on a real loopback port and calls it through aiohttp.
+"""
 
 from __future__ import annotations
 
-import httpx
-import pytest
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
+import aiohttp
+import anyio
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mcp_common import tracing
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.testing import free_port
-from mcp_common.wire import CallContext
+from mcp_common.testing import free_port, serve
+from mcp_common.wire import CallContext, CallRequest
 from orchestrator.tools.mcp_call import HttpToolSource
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+OK_REPLY = {"ok": True, "result": {}, "service": "svc", "tool": "t", "latency_ms": 1}
 
-def source_answering(handler: httpx.MockTransport) -> HttpToolSource:
-    return HttpToolSource("svc", "http://svc.test", httpx.AsyncClient(transport=handler))
+
+@asynccontextmanager
+async def source_served_by(endpoint: Endpoint, *, timeout_s: float = 5.0) -> AsyncIterator[HttpToolSource]:
+    """An HttpToolSource for a service whose `POST /mcp/call` is answered by `endpoint`."""
+    app = Starlette(routes=[Route("/mcp/call", endpoint, methods=["POST"])])
+    with serve(app) as url:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session:
+            yield HttpToolSource("svc", url, session)
+
+
+def answering(status: int, body: bytes) -> Endpoint:
+    async def answer(request: Request) -> Response:
+        return Response(body, status_code=status, media_type="application/json")
+
+    return answer
 
 
 @pytest.mark.parametrize(
@@ -25,9 +53,9 @@ def source_answering(handler: httpx.MockTransport) -> HttpToolSource:
     ],
 )
 async def test_http_failures_become_service_errors(status: int, body: bytes, code: ErrorCode) -> None:
-    source = source_answering(httpx.MockTransport(lambda request: httpx.Response(status, content=body)))
-    with pytest.raises(ServiceError) as caught:
-        await source.call("t", {}, CallContext())
+    async with source_served_by(answering(status, body)) as source:
+        with pytest.raises(ServiceError) as caught:
+            await source.call("t", {}, CallContext())
     assert caught.value.code == code
 
 
@@ -39,41 +67,60 @@ async def test_a_tool_error_keeps_its_code_and_message() -> None:
         "tool": "t",
         "latency_ms": 1,
     }
-    source = source_answering(httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
-    with pytest.raises(ServiceError) as caught:
-        await source.call("t", {}, CallContext())
+
+    async def tool_error(request: Request) -> Response:
+        return JSONResponse(body)
+
+    async with source_served_by(tool_error) as source:
+        with pytest.raises(ServiceError) as caught:
+            await source.call("t", {}, CallContext())
     assert (caught.value.code, caught.value.message) == (ErrorCode.NOT_FOUND, "no such customer")
 
 
 async def test_a_service_that_is_not_listening_is_unavailable() -> None:
-    async with httpx.AsyncClient() as client:
-        source = HttpToolSource("svc", f"http://127.0.0.1:{free_port()}", client)
+    async with aiohttp.ClientSession() as session:
+        source = HttpToolSource("svc", f"http://127.0.0.1:{free_port()}", session)
         with pytest.raises(ServiceError) as caught:
             await source.call("t", {}, CallContext())
     assert caught.value.code == ErrorCode.SERVICE_UNAVAILABLE and caught.value.retryable
 
 
 async def test_a_slow_service_times_out() -> None:
-    def slow(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("slow", request=request)
+    async def slow(request: Request) -> Response:
+        await asyncio.sleep(1.0)
+        return JSONResponse(OK_REPLY)
 
-    source = source_answering(httpx.MockTransport(slow))
-    with pytest.raises(ServiceError) as caught:
-        await source.call("t", {}, CallContext())
+    async with source_served_by(slow, timeout_s=0.2) as source:
+        with anyio.fail_after(5), pytest.raises(ServiceError) as caught:
+            await source.call("t", {}, CallContext())
     assert caught.value.code == ErrorCode.SERVICE_TIMEOUT
 
 
 async def test_calls_carry_the_trace_context_header() -> None:
-    from mcp_common import tracing
-
     seen: list[str] = []
 
-    def record(request: httpx.Request) -> httpx.Response:
+    async def record(request: Request) -> Response:
         seen.append(request.headers.get("traceparent", ""))
-        return httpx.Response(200, json={"ok": True, "result": {}, "service": "svc", "tool": "t", "latency_ms": 1})
+        return JSONResponse(OK_REPLY)
 
-    source = source_answering(httpx.MockTransport(record))
-    ctx = tracing.TraceContext("a" * 32, "b" * 16)
-    with tracing.use(ctx):
-        await source.call("t", {}, CallContext())
+    async with source_served_by(record) as source:
+        with tracing.use(tracing.TraceContext("a" * 32, "b" * 16)):
+            await source.call("t", {}, CallContext())
     assert seen == [f"00-{'a' * 32}-{'b' * 16}-01"]
+
+
+async def test_calls_send_the_request_as_json() -> None:
+    received: list[tuple[str, CallRequest]] = []
+
+    async def record(request: Request) -> Response:
+        received.append(
+            (request.headers.get("content-type", ""), CallRequest.model_validate_json(await request.body()))
+        )
+        return JSONResponse(OK_REPLY)
+
+    async with source_served_by(record) as source:
+        result = await source.call("t", {"email": "ada@example.com"}, CallContext(caller="ada@example.com"))
+    [(content_type, call)] = received
+    assert content_type == "application/json"
+    assert (call.tool, call.arguments, call.context.caller) == ("t", {"email": "ada@example.com"}, "ada@example.com")
+    assert result == {}

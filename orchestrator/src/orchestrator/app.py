@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -64,11 +64,11 @@ def open_store(settings: Settings) -> KVStore:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    limits = httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections)
-    timeout = httpx.Timeout(settings.call_timeout_s, connect=min(1.0, settings.call_timeout_s))
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+    connector = aiohttp.TCPConnector(limit=settings.max_connections, keepalive_timeout=30)
+    timeout = aiohttp.ClientTimeout(total=settings.call_timeout_s, sock_connect=min(1.0, settings.call_timeout_s))
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         store = open_store(settings)
-        catalog = Catalog([HttpToolSource(name, url, client) for name, url in settings.services.items()])
+        catalog = Catalog([HttpToolSource(name, url, session) for name, url in settings.services.items()])
         await catalog.refresh()
         cache = TieredCache(
             store,
