@@ -28,9 +28,12 @@ async def test_the_mcp_client_lists_and_calls_tools_like_mcp_call(url: str, mode
     assert version.startswith("2026" if mode == "auto" else "2025")
     assert {tool.name for tool in listed.tools} == {"get_customer", "get_subscription", "list_invoices"}
     assert all(tool.output_schema for tool in listed.tools)
-    direct = httpx.post(
-        f"{url}/mcp/call", json={"tool": "get_subscription", "arguments": {"email": "ada@example.com"}}
-    ).json()
+    async with httpx.AsyncClient() as http:
+        direct = (
+            await http.post(
+                f"{url}/mcp/call", json={"tool": "get_subscription", "arguments": {"email": "ada@example.com"}}
+            )
+        ).json()
     assert not result.is_error and result.structured_content == direct["result"]
     assert result.structured_content is not None and "current" in result.structured_content
 
