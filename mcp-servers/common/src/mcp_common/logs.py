@@ -42,7 +42,7 @@ _JSON_PAIR = re.compile(r"(?P<head>\"(?P<key>[^\"\\]{1,100})\"\s*:\s*\")(?P<valu
 
 # Cloud Logging owns these; an `extra=` field of the same name is kept as `extra_<name>`.
 _RESERVED = frozenset({"severity", "message", "time", "service", "logger", "exception", "stack"})
-_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
 
 def redact(value: Any) -> Any:
