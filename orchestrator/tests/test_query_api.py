@@ -63,6 +63,7 @@ def test_a_second_identical_question_is_served_from_the_memory_cache(orchestrato
     second = ask(orchestrator, "do i have unpaid invoices")
     assert first["cached"] is False
     assert second["cached"] is True and second["cache_layer"] == "memory"
+    assert all(source["cached"] for source in second["sources"])  # type: ignore[attr-defined]
     assert second["answer"] == first["answer"] and second["trace_id"] != first["trace_id"]
 
 

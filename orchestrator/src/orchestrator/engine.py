@@ -65,8 +65,15 @@ class Engine:
         if hit is not None:
             cached = QueryResponse.model_validate_json(hit.value)
             self._record(trace_id, caller, question, start, cache_layer=hit.layer)
+            sources = [source.model_copy(update={"cached": True}) for source in cached.sources]
             return cached.model_copy(
-                update={"cached": True, "cache_layer": hit.layer, "trace_id": trace_id, "timestamp": _now()}
+                update={
+                    "cached": True,
+                    "cache_layer": hit.layer,
+                    "sources": sources,
+                    "trace_id": trace_id,
+                    "timestamp": _now(),
+                }
             )
         plan = await self.planner.plan(question, caller, self.catalog)
         steps, rejected = validate_plan(plan, self.catalog, caller)
