@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,8 @@ def stack(
     """Start every MCP service and the orchestrator on loopback; Ctrl-C stops them all."""
     from orchestrator.stack import run_stack
 
+    # SIGTERM (a supervisor, `timeout`, a container stop) unwinds like Ctrl-C, so every child stops.
+    signal.signal(signal.SIGTERM, _interrupt)
     console.print(f"Starting the stack (logs in [bold]{log_dir}[/bold]) …")
     try:
         with run_stack(
@@ -69,6 +72,10 @@ def stack(
     except (RuntimeError, TimeoutError) as exc:
         console.print(f"[red]The stack did not start:[/red] {exc} (see {log_dir}/)")
         raise typer.Exit(1) from exc
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command()
