@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from mcp_common import tracing
 from mcp_common._mcp import build_mcp_server, mcp_routes
-from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.errors import ServiceError, invalid_request
 from mcp_common.logs import redact
 from mcp_common.middleware import TraceMiddleware
 from mcp_common.registry import ToolRegistry
@@ -86,7 +86,7 @@ def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> 
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
-        error = ServiceError(ErrorCode.INVALID_REQUEST, _describe(exc.errors()))
+        error = invalid_request(exc.errors(), prefix="invalid request body: ")
         body = CallResponse(ok=False, error=error.to_body(), service=registry.service, tool="", latency_ms=0)
         return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=400)
 
@@ -133,11 +133,6 @@ def _context(body: CallContext) -> tracing.TraceContext:
     if not tracing.is_trace_id(trace_id):
         return current
     return replace(current, trace_id=trace_id, parent_span_id=span_id if tracing.is_span_id(span_id) else None)
-
-
-def _describe(errors: Sequence[Any]) -> str:
-    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
-    return "invalid request body: " + "; ".join(parts)
 
 
 @asynccontextmanager

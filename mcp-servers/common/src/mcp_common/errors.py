@@ -16,7 +16,9 @@ into its error body (and, when configured, an HTTP status from `http_status`).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -108,3 +110,18 @@ class ServiceError(Exception):
 
     def __repr__(self) -> str:
         return f"ServiceError({self.code.value}, {self.message!r})"
+
+
+def invalid_request(
+    errors: Iterable[Mapping[str, Any]], *, prefix: str = "", skip: Collection[object] = (), where_default: str = ""
+) -> ServiceError:
+    """`INVALID_REQUEST` naming each failing field (`loc: msg`), never the rejected values.
+
+    `errors` are pydantic/FastAPI validation error dicts; `skip` drops location parts such as
+    FastAPI's leading `body`.
+    """
+    parts = []
+    for err in errors:
+        where = ".".join(str(p) for p in err["loc"] if p not in skip) or where_default
+        parts.append(f"{where}: {err['msg']}")
+    return ServiceError(ErrorCode.INVALID_REQUEST, prefix + "; ".join(parts))

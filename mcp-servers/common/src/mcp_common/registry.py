@@ -19,7 +19,7 @@ from typing import Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
-from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.wire import CallContext, ToolInfo
 
 logger = logging.getLogger(__name__)
@@ -148,15 +148,8 @@ def _check_identity(spec: ToolSpec, args: BaseModel, ctx: CallContext) -> None:
 
 def invalid_arguments(exc: ValidationError) -> ServiceError:
     """The `INVALID_REQUEST` error for arguments that failed validation; names fields, never values."""
-    return ServiceError(ErrorCode.INVALID_REQUEST, _describe(exc))
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        parts.append(f"{where}: {err['msg']}")
-    return "invalid arguments: " + "; ".join(parts)
+    errors = exc.errors(include_url=False, include_input=False)
+    return invalid_request(errors, prefix="invalid arguments: ", where_default="arguments")
 
 
 def _clean(text: str) -> str:

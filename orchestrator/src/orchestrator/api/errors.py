@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mcp_common import tracing
-from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from orchestrator.api.models import ErrorResponse
 
 logger = logging.getLogger(__name__)
@@ -35,17 +35,9 @@ def install(app: FastAPI, *, as_http_status: bool) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_input(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return respond(ServiceError(ErrorCode.INVALID_REQUEST, _describe(exc)))
+        return respond(invalid_request(exc.errors(), skip={"body"}, where_default="body"))
 
     @app.exception_handler(Exception)
     async def crash(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error")
         return respond(ServiceError(ErrorCode.INTERNAL, "the orchestrator failed unexpectedly"))
-
-
-def _describe(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"] if p != "body") or "body"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
