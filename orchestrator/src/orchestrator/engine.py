@@ -119,7 +119,7 @@ class Engine:
             return
         record = {
             "event_type": "decision",
-            "latency_ms": round((time.perf_counter() - start) * 1000, 3),
+            "latency_ms": tracing.elapsed_ms(start),
             "tenant": caller.tenant,
             "question_chars": len(question),
             "answer_cache": cache_layer,

@@ -86,16 +86,16 @@ class Executor:
         key = self._cache_key(step, caller)
         hit = await self.cache.get(key) if key else None
         if hit is not None:
-            return _ok(step, json.loads(hit.value), _ms(start), cached=True, attempts=0)
+            return _ok(step, json.loads(hit.value), tracing.elapsed_ms(start), cached=True, attempts=0)
         with tracing.span("tool_call", target_service=step.tool.service, tool=step.tool.info.name) as span:
             outcome, attempts = await self._call_with_retries(step, caller)
             if isinstance(outcome, ServiceError):
                 span.status = outcome.code.value
-                return _failed(step, outcome, _ms(start), attempts=attempts)
+                return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
             result = outcome
         if key:
             await self.cache.set(key, json.dumps(result).encode(), step.tool.info.cache_ttl_s)
-        return _ok(step, result, _ms(start), cached=False, attempts=attempts)
+        return _ok(step, result, tracing.elapsed_ms(start), cached=False, attempts=attempts)
 
     async def _call_with_retries(
         self, step: ValidatedStep, caller: Caller
@@ -144,10 +144,6 @@ class Executor:
             return None
         args = json.dumps(step.arguments, sort_keys=True, default=str)
         return scoped_key("tool", tenant=caller.tenant, user=caller.user, parts=(step.tool.name, args))
-
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 3)
 
 
 def _ok(step: ValidatedStep, result: dict[str, Any], ms: float, *, cached: bool, attempts: int) -> SourceResult:

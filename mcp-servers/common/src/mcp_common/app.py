@@ -114,7 +114,7 @@ async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: b
                        "response": redact(result) if error is None else error.model_dump(mode="json"),
                        "status": sp.status},
             )  # fmt: skip
-    latency = round((time.perf_counter() - start) * 1000, 3)
+    latency = tracing.elapsed_ms(start)
     return CallResponse(
         ok=error is None,
         result=result,

@@ -52,6 +52,6 @@ class TraceMiddleware:
                             "http_method": scope["method"],
                             "path": scope["path"],
                             "status_code": status,
-                            "latency_ms": round((time.perf_counter() - start) * 1000, 3),
+                            "latency_ms": tracing.elapsed_ms(start),
                         },
                     )

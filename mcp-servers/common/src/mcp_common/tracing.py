@@ -24,6 +24,11 @@ _SPAN_ID = re.compile(r"[0-9a-f]{16}")
 SESSION_HEADER = "x-session-id"
 
 
+def elapsed_ms(start: float) -> float:
+    """Milliseconds since `start` (a `time.perf_counter()` reading), rounded to microseconds."""
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
 def new_trace_id() -> str:
     return secrets.token_hex(16)
 
@@ -132,7 +137,7 @@ def span(name: str, **attributes: object) -> Iterator[Span]:
         raise
     finally:
         _current.reset(token)
-        record.latency_ms = round((time.perf_counter() - start) * 1000, 3)
+        record.latency_ms = elapsed_ms(start)
         logger.info(
             "span %s %s",
             name,

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from mcp_common.errors import ServiceError
+from mcp_common.tracing import elapsed_ms
 from orchestrator import __version__
 from orchestrator.api.deps import EngineDep
 from orchestrator.tools.source import ToolSource
@@ -55,4 +56,4 @@ async def _check(source: ToolSource, tools: int) -> ServiceHealth:
             await source.health()
     except (ServiceError, TimeoutError) as exc:
         return ServiceHealth(status="down", tools=tools, error=str(exc) or "timeout")
-    return ServiceHealth(status="ok", latency_ms=round((time.perf_counter() - start) * 1000, 3), tools=tools)
+    return ServiceHealth(status="ok", latency_ms=elapsed_ms(start), tools=tools)
