@@ -1,0 +1,93 @@
+"""`ServiceClient`: one service calling another's tools over `/mcp/call`, inside the caller's trace.
+
+```python
+menu = ServiceClient("menu", settings.menu_url)
+item = await menu.call("get_item", {"item_id": "m-01"}, ctx, MenuItem)
+await menu.aclose()
+```
+
+The downstream call carries the same caller, tenant and session as the call being served, and the
+current span as its parent, so identity checks hold end to end and the trace stays one trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from mcp_common import tracing
+from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.wire import CallContext, CallRequest, CallResponse
+
+OutT = TypeVar("OutT", bound=BaseModel)
+
+
+class ServiceClient:
+    """Calls the tools of one downstream service; one connection pool for the client's life."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s, transport=transport)
+
+    async def call(self, tool: str, arguments: dict[str, Any], ctx: CallContext, output: type[OutT]) -> OutT:
+        """Call `tool` for the same caller as `ctx`; the result validated as `output`.
+
+        Raises `ServiceError`: the downstream error as it was (same code), or SERVICE_UNAVAILABLE,
+        SERVICE_TIMEOUT, SERVICE_BAD_RESPONSE when the call itself failed.
+        """
+        with tracing.span("downstream_call", downstream=self.service, tool=tool) as sp:
+            current = tracing.current()
+            context = ctx.model_copy(
+                update={
+                    "trace_id": current.trace_id if current else ctx.trace_id,
+                    "span_id": current.span_id if current else ctx.span_id,
+                }
+            )
+            body = CallRequest(tool=tool, arguments=arguments, context=context)
+            try:
+                response = await self._http.post("/mcp/call", content=body.model_dump_json(), headers=_headers(current))
+            except httpx.TimeoutException as exc:
+                sp.status = ErrorCode.SERVICE_TIMEOUT.value
+                raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.service}.{tool} timed out") from exc
+            except httpx.HTTPError as exc:
+                sp.status = ErrorCode.SERVICE_UNAVAILABLE.value
+                raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.service} is unreachable") from exc
+            reply = _parse(self.service, tool, response)
+            if not reply.ok or reply.result is None:
+                error = reply.error
+                sp.status = error.code.value if error else ErrorCode.SERVICE_BAD_RESPONSE.value
+                if error is None:
+                    raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, f"{self.service}.{tool} failed without error")
+                raise ServiceError(error.code, error.message)
+            try:
+                return output.model_validate(reply.result)
+            except ValidationError as exc:
+                sp.status = ErrorCode.SERVICE_BAD_RESPONSE.value
+                raise ServiceError(
+                    ErrorCode.SERVICE_BAD_RESPONSE, f"{self.service}.{tool} returned an unexpected result"
+                ) from exc
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _headers(current: tracing.TraceContext | None) -> dict[str, str]:
+    return {"content-type": "application/json", **tracing.outbound_headers(current)}
+
+
+def _parse(service: str, tool: str, response: httpx.Response) -> CallResponse:
+    try:
+        return CallResponse.model_validate_json(response.content)
+    except ValidationError as exc:
+        code = ErrorCode.SERVICE_UNAVAILABLE if response.status_code >= 500 else ErrorCode.SERVICE_BAD_RESPONSE
+        raise ServiceError(code, f"{service}.{tool} answered HTTP {response.status_code}") from exc

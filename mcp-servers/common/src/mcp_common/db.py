@@ -1,0 +1,133 @@
+"""A service's own database: SQLAlchemy 2 async engine, Alembic migrations, idempotent seeding.
+
+```python
+db = Database("sqlite+aiosqlite:///var/menu.db")
+await db.migrate(Path(__file__).parent / "migrations")   # alembic upgrade head, safe to run concurrently
+async with db.session() as session, session.begin():
+    session.add(Item(...))
+await db.aclose()
+```
+
+SQLite (`sqlite+aiosqlite:///path`) is the embedded default; PostgreSQL (`postgresql+asyncpg://…`)
+in production. A plain `postgresql://` or `sqlite:///` URL gets its async driver added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+logger = logging.getLogger(__name__)
+
+# Any constant works; all services share it so that two migrating at once on one database queue up.
+_MIGRATION_LOCK_ID = 0x6D6370
+
+
+def async_url(url: str) -> str:
+    """`url` with its async driver: `sqlite` → `sqlite+aiosqlite`, `postgresql` → `postgresql+asyncpg`."""
+    parsed = make_url(url)
+    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+    if parsed.drivername in driver:
+        parsed = parsed.set(drivername=driver[parsed.drivername])
+    return parsed.render_as_string(hide_password=False)
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    """One async engine and session factory for a service's database."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # One connection per checkout: aiosqlite runs each on its own thread; waits on locks
+            # are handled by busy_timeout instead of failing at once.
+            kwargs["poolclass"] = NullPool
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; writers queue here rather than on the file lock.
+        self.write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction that commits on success; serialised per process on SQLite."""
+        if self.dialect == "sqlite":
+            async with self.write_lock, self.sessions() as session, session.begin():
+                yield session
+        else:
+            async with self.sessions() as session, session.begin():
+                yield session
+
+    async def migrate(self, script_location: Path) -> None:
+        """Upgrade the schema to the newest Alembic revision in `script_location`."""
+        config = Config()
+        config.set_main_option("script_location", str(script_location))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        dialect = self.dialect
+
+        def upgrade(connection: Connection) -> None:
+            # Instances starting together run the migrations one after the other.
+            if dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+            elif dialect == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before reading the version
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        # Alembic's migration context is process-global: one migration at a time per process.
+        async with _migration_lock(), self.engine.begin() as connection:
+            await connection.run_sync(upgrade)
+        logger.info("database %s migrated to head", redacted(self.url))
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _migration_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
