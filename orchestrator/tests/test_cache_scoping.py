@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from orchestrator.state.base import scoped_key
@@ -70,3 +71,24 @@ async def test_sqlite_entries_survive_a_restart_and_expire(tmp_path: Path) -> No
     await reopened.delete("keep")
     assert await reopened.get("keep") is None
     await reopened.close()
+
+
+async def test_invalidating_a_user_changes_their_generation_only() -> None:
+    cache = TieredCache(MemoryKVStore())
+    ada_before = await cache.user_generation("default", "ada@example.com")
+    grace_before = await cache.user_generation("default", "grace@example.com")
+    await cache.invalidate_user("default", "ada@example.com")
+    assert await cache.user_generation("default", "ada@example.com") != ada_before
+    assert await cache.user_generation("default", "grace@example.com") == grace_before
+
+
+async def test_another_instance_sees_an_invalidation_within_the_generation_ttl() -> None:
+    shared = MemoryKVStore()
+    here, there = TieredCache(shared, generation_ttl_s=0.05), TieredCache(shared, generation_ttl_s=0.05)
+    before = await there.user_generation("default", "ada@example.com")
+    await here.invalidate_user("default", "ada@example.com")
+    await asyncio.sleep(0.1)
+    assert await there.user_generation("default", "ada@example.com") != before
+    assert await there.user_generation("default", "ada@example.com") == await here.user_generation(
+        "default", "ada@example.com"
+    )

@@ -14,13 +14,16 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
-from orchestrator.api import errors, health, query
+from orchestrator.api import errors, health, orchestrate, query
+from orchestrator.conversation.engine import ConversationEngine
+from orchestrator.conversation.intents import RuleIntentClassifier
 from orchestrator.engine import Engine, EngineConfig
 from orchestrator.execution import Executor, ExecutorConfig
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.settings import Settings
 from orchestrator.state.base import KVStore
 from orchestrator.state.cache import TieredCache
+from orchestrator.state.sessions import SessionStore
 from orchestrator.synthesis import TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
 from orchestrator.tools.mcp_call import HttpToolSource
@@ -46,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(TraceMiddleware, service="orchestrator")
     errors.install(app, as_http_status=settings.errors_as_http_status)
     app.include_router(query.router)
+    app.include_router(orchestrate.router)
     app.include_router(health.router)
     return app
 
@@ -82,13 +86,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             retries=settings.retries,
             retry_backoff_s=settings.retry_backoff_s,
         )
+        executor = Executor(catalog, cache, executor_config)
         app.state.engine = Engine(
             catalog=catalog,
             planner=RulePlanner(),
-            executor=Executor(catalog, cache, executor_config),
+            executor=executor,
             synthesizer=TemplateSynthesizer(),
             cache=cache,
             config=EngineConfig(answer_ttl_s=settings.answer_ttl_s),
+        )
+        app.state.conversations = ConversationEngine(
+            catalog=catalog,
+            executor=executor,
+            classifier=RuleIntentClassifier(),
+            sessions=SessionStore(store, ttl_s=settings.session_ttl_s),
         )
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
         try:

@@ -55,11 +55,12 @@ class Engine:
     async def query(self, question: str, caller: Caller) -> QueryResponse:
         start = time.perf_counter()
         trace_id = _trace_id()
+        generation = await self.cache.user_generation(caller.tenant, caller.user)
         key = scoped_key(
             "answer",
             tenant=caller.tenant,
             user=caller.user,
-            parts=(self.catalog.version, normalise(question)),
+            parts=(generation, self.catalog.version, normalise(question)),
         )
         hit = await self.cache.get(key)
         if hit is not None:

@@ -83,12 +83,16 @@ class Executor:
 
     async def _run_step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
         start = time.perf_counter()
-        key = self._cache_key(step, caller)
+        key = await self._cache_key(step, caller)
         hit = await self.cache.get(key) if key else None
         if hit is not None:
             return _ok(step, json.loads(hit.value), tracing.elapsed_ms(start), cached=True, attempts=0)
         with tracing.span("tool_call", target_service=step.tool.service, tool=step.tool.info.name) as span:
             outcome, attempts = await self._call_with_retries(step, caller)
+            if step.tool.info.writes:
+                # The write may have changed anything cached for this user (even when its answer
+                # was an error or a timeout): their cached reads start afresh.
+                await self.cache.invalidate_user(caller.tenant, caller.user)
             if isinstance(outcome, ServiceError):
                 span.status = outcome.code.value
                 return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
@@ -139,11 +143,12 @@ class Executor:
             )
         return result
 
-    def _cache_key(self, step: ValidatedStep, caller: Caller) -> str | None:
+    async def _cache_key(self, step: ValidatedStep, caller: Caller) -> str | None:
         if step.tool.info.writes or step.tool.info.cache_ttl_s <= 0:
             return None
         args = json.dumps(step.arguments, sort_keys=True, default=str)
-        return scoped_key("tool", tenant=caller.tenant, user=caller.user, parts=(step.tool.name, args))
+        generation = await self.cache.user_generation(caller.tenant, caller.user)
+        return scoped_key("tool", tenant=caller.tenant, user=caller.user, parts=(generation, step.tool.name, args))
 
 
 def _ok(step: ValidatedStep, result: dict[str, Any], ms: float, *, cached: bool, attempts: int) -> SourceResult:

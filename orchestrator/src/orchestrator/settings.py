@@ -21,7 +21,15 @@ class Settings(BaseSettings):
         description="TCP port; `PORT` (set by Cloud Run) wins over `ORCH_PORT`.",
     )
     services: dict[str, str] = Field(
-        default_factory=lambda: {"chargebee": "http://127.0.0.1:8101", "hubspot": "http://127.0.0.1:8102"},
+        default_factory=lambda: {
+            "chargebee": "http://127.0.0.1:8101",
+            "hubspot": "http://127.0.0.1:8102",
+            "menu": "http://127.0.0.1:8103",
+            "customer_profile": "http://127.0.0.1:8104",
+            "order": "http://127.0.0.1:8105",
+            "tracking": "http://127.0.0.1:8106",
+            "recommendations": "http://127.0.0.1:8107",
+        },
         description="MCP services as a JSON object: name → base URL. Their tools are discovered from "
         "`GET {url}/mcp/tools` and namespaced `name.tool`.",
     )
@@ -31,6 +39,9 @@ class Settings(BaseSettings):
     )
     state_path: str = Field(default="var/orchestrator-state.sqlite3", description="SQLite file for `sqlite`.")
     answer_ttl_s: float = Field(default=60.0, ge=0, description="Upper bound on how long an answer is cached.")
+    session_ttl_s: float = Field(
+        default=24 * 3600, gt=0, description="How long an idle conversation (cart, pending confirmation) is kept."
+    )
     l2_max_entries: int = Field(default=10_000, ge=1, description="Entries kept in the in-memory (L2) cache.")
     l2_max_ttl_s: float = Field(default=30.0, ge=0, description="Upper bound on an L2 entry's lifetime.")
     l1_timeout_s: float = Field(default=0.5, gt=0, description="Timeout of each shared-cache (L1) call.")

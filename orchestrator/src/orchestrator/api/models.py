@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
@@ -55,3 +55,61 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
     trace_id: str
     timestamp: datetime
+
+
+class OrchestrateUser(BaseModel):
+    email: EmailStr = Field(description="The user the conversation acts for; only their data is read or changed.")
+
+
+class OrchestrateRequest(BaseModel):
+    """One message of a conversation, from any channel."""
+
+    channel: str = Field(
+        min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$", description="Where the message came from: web, …"
+    )
+    session_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.:-]{8,128}$",
+        description="The conversation to continue; omit to start one (the response carries its id).",
+    )
+    message: str = Field(min_length=1, max_length=2000, description="What the user said.")
+    user: OrchestrateUser
+    metadata: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, max_length=20, description="Channel details (message id, locale, …); logged, not interpreted."
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message must not be blank")
+        return value.strip()
+
+
+class Span(BaseModel):
+    """One tool call made for this turn."""
+
+    service: str
+    tool: str
+    latency_ms: float
+    status: Literal["ok", "error"]
+    cached: bool
+    error: ErrorBody | None = None
+
+
+class Trace(BaseModel):
+    trace_id: str
+    session_id: str
+    spans: list[Span]
+
+
+class OrchestrateResponse(BaseModel):
+    """The reply to one message, the typed payload behind it, and what was called."""
+
+    reply: str
+    intent: str
+    confidence: float = Field(ge=0.0, le=1.0, description="How sure the classifier was of the intent.")
+    data: dict[str, Any] | None = Field(description="The typed payload of the main tool result, if any.")
+    suggestions: list[str]
+    session_id: str
+    trace: Trace

@@ -36,7 +36,7 @@ def validate_plan(plan: Plan, catalog: Catalog, caller: Caller) -> tuple[list[Va
     seen: set[str] = set()
     for step in plan.steps:
         try:
-            validated = _validate_step(step.tool, step.arguments, catalog, caller)
+            validated = validate_step(step.tool, step.arguments, catalog, caller)
         except ServiceError as exc:
             rejected.append(RejectedStep(step.tool, exc.to_body()))
             continue
@@ -47,7 +47,7 @@ def validate_plan(plan: Plan, catalog: Catalog, caller: Caller) -> tuple[list[Va
     return accepted, rejected
 
 
-def _validate_step(name: str, arguments: dict[str, Any], catalog: Catalog, caller: Caller) -> ValidatedStep:
+def validate_step(name: str, arguments: dict[str, Any], catalog: Catalog, caller: Caller) -> ValidatedStep:
     tool = catalog.get(name)
     bound = dict(arguments)
     for arg in tool.info.identity_args:

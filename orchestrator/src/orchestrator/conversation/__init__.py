@@ -1,0 +1,1 @@
+"""Conversations for POST /orchestrate: intents and slots, declarative flows, sessions."""

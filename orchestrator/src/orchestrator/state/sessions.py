@@ -1,0 +1,134 @@
+"""Conversation sessions on the shared KV store, with a TTL refreshed on every turn.
+
+A session belongs to one user of one tenant: its key is scoped like every cache key, so a
+session id sent by another user (guessed, leaked or replayed) opens that user's own, separate
+session and never reads the owner's cart or pending confirmation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator.caller import Caller
+from orchestrator.state.base import KVStore, scoped_key
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+
+
+class CartLine(BaseModel):
+    item_id: str
+    name: str
+    quantity: int = Field(ge=1, le=20)
+    unit_price_cents: int = Field(ge=0)
+    notes: str | None = None
+
+
+class ShownItem(BaseModel):
+    """An item the last reply listed, so "the first one" can be resolved on the next turn."""
+
+    item_id: str
+    name: str
+    price_cents: int | None = None
+
+
+class PendingAction(BaseModel):
+    """A write waiting for the user's explicit yes."""
+
+    action: Literal["place_order", "cancel_order"]
+    tool: str
+    arguments: dict[str, Any]
+    summary: str
+    idempotency_key: str | None = None
+    created_at: datetime
+
+
+class CompletedAction(BaseModel):
+    """A confirmed write, kept so a repeated "yes" is answered with the same outcome."""
+
+    action: str
+    idempotency_key: str | None
+    result_id: str | None
+    reply: str
+    at: datetime
+
+
+class Session(BaseModel):
+    session_id: str
+    tenant: str
+    user: str
+    channel: str
+    cart: list[CartLine] = Field(default_factory=list)
+    last_shown: list[ShownItem] = Field(default_factory=list)
+    address_id: str | None = None
+    address_label: str | None = None
+    pending: PendingAction | None = None
+    last_completed: CompletedAction | None = None
+    last_order_id: str | None = None
+    turns: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+    def cart_total_cents(self) -> int:
+        return sum(line.quantity * line.unit_price_cents for line in self.cart)
+
+
+class SessionStore:
+    """Loads and saves sessions; the TTL restarts at every save."""
+
+    def __init__(self, store: KVStore, *, ttl_s: float = 24 * 3600) -> None:
+        self.store = store
+        self.ttl_s = ttl_s
+
+    async def load(self, session_id: str | None, caller: Caller, channel: str) -> Session:
+        """The caller's session `session_id`, or a new one (a new id when none was given)."""
+        if session_id is not None and not SESSION_ID.match(session_id):
+            raise ServiceError(ErrorCode.INVALID_REQUEST, "session_id: 8-128 letters, digits or _.:-")
+        session_id = session_id or f"s-{secrets.token_urlsafe(18)}"
+        raw = await self._get(self._key(session_id, caller))
+        if raw is not None:
+            try:
+                session = Session.model_validate_json(raw)
+            except ValidationError:
+                logger.warning("unreadable session replaced", extra={"event_type": "session_corrupt"})
+            else:
+                if session.tenant == caller.tenant and session.user == caller.user:
+                    return session
+        now = datetime.now(UTC)
+        return Session(
+            session_id=session_id,
+            tenant=caller.tenant,
+            user=caller.user,
+            channel=channel,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def save(self, session: Session, caller: Caller) -> None:
+        session.updated_at = datetime.now(UTC)
+        key = self._key(session.session_id, caller)
+        try:
+            await self.store.set(key, session.model_dump_json().encode(), self.ttl_s)
+        except Exception as exc:
+            # The reply is already computed; losing the session state must be visible, not fatal.
+            logger.error("session not saved: %r", exc, extra={"event_type": "session_save_failed"})
+            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the conversation state could not be saved") from exc
+
+    async def _get(self, key: str) -> bytes | None:
+        try:
+            return await self.store.get(key)
+        except Exception as exc:
+            logger.error("session not loaded: %r", exc, extra={"event_type": "session_load_failed"})
+            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the conversation state could not be read") from exc
+
+    @staticmethod
+    def _key(session_id: str, caller: Caller) -> str:
+        return scoped_key("session", tenant=caller.tenant, user=caller.user, parts=(session_id,))
