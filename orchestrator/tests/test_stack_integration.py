@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mcp_common.testing import free_port
-from orchestrator.stack import Stack, run_stack
+from orchestrator.stack import DEFAULT_SERVICES, Stack, run_stack
 
 DEADLINE_S = 2.0
 
@@ -25,8 +25,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "ORCH_RETRIES": "1",
         "ORCH_CATALOG_REFRESH_S": "3600",
     }
-    ports = {"chargebee": free_port(), "hubspot": free_port()}
-    with run_stack(ports=ports, orchestrator_port=free_port(), env=env, log_dir=Path(state.parent)) as running:
+    services = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot"))
+    ports = {s.name: free_port() for s in services}
+    with run_stack(
+        services=services, ports=ports, orchestrator_port=free_port(), env=env, log_dir=Path(state.parent)
+    ) as running:
         yield running
 
 

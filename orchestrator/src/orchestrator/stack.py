@@ -23,17 +23,33 @@ import httpx
 
 @dataclass(frozen=True)
 class ServiceProcess:
-    """How to start one MCP service: its module, port variable and default port."""
+    """How to start one MCP service: its module, port variable, default port, and the services it
+    calls (`links`: setting name → service, e.g. `MENU_URL` → `menu` sets `ORDER_MENU_URL`)."""
 
     name: str
     module: str
     env_prefix: str
     port: int
+    links: tuple[tuple[str, str], ...] = ()
 
 
+# In start order: a service starts after the services it calls.
 DEFAULT_SERVICES = (
     ServiceProcess("chargebee", "chargebee_service", "CHARGEBEE_", 8101),
     ServiceProcess("hubspot", "hubspot_service", "HUBSPOT_", 8102),
+    ServiceProcess("menu", "menu_service", "MENU_", 8103),
+    ServiceProcess("customer_profile", "customer_profile_service", "CUSTOMER_PROFILE_", 8104),
+    ServiceProcess(
+        "order", "order_service", "ORDER_", 8105, (("MENU_URL", "menu"), ("CUSTOMER_PROFILE_URL", "customer_profile"))
+    ),
+    ServiceProcess("tracking", "tracking_service", "TRACKING_", 8106, (("ORDER_URL", "order"),)),
+    ServiceProcess(
+        "recommendations",
+        "recommendations_service",
+        "RECOMMENDATIONS_",
+        8107,
+        (("MENU_URL", "menu"), ("ORDER_URL", "order"), ("CUSTOMER_PROFILE_URL", "customer_profile")),
+    ),
 )
 
 
@@ -70,6 +86,9 @@ def run_stack(
         for svc in services:
             port = (ports or {}).get(svc.name, svc.port)
             proc_env = base_env | {f"{svc.env_prefix}PORT": str(port)}
+            for setting, target in svc.links:
+                if target in stack.urls:
+                    proc_env[f"{svc.env_prefix}{setting}"] = stack.urls[target]
             _start(
                 stack,
                 svc.name,
