@@ -185,14 +185,18 @@ async def added_to_cart(turn: Turn) -> Reply:
         return Reply(render("which_item", shown=turn.session.last_shown, reference=turn.intent.slots.get("item_ref")))
     if not item.get("available", True):
         return Reply(render("unavailable", item=item), suggestions=("show me the menu",))
-    quantity = int(turn.intent.slots.get("quantity") or 1)
+    quantity = min(max(int(turn.intent.slots.get("quantity") or 1), 1), 20)
     cart = turn.session.cart
     line = next((line for line in cart if line.item_id == item["item_id"]), None)
     if line is None:
-        line = CartLine(item_id=item["item_id"], name=item["name"], quantity=0, unit_price_cents=item["price_cents"])
-        cart.append(line)
-    line.quantity = min(line.quantity + quantity, 20)
-    line.unit_price_cents = item["price_cents"]
+        cart.append(
+            CartLine(
+                item_id=item["item_id"], name=item["name"], quantity=quantity, unit_price_cents=item["price_cents"]
+            )
+        )
+    else:
+        line.quantity = min(line.quantity + quantity, 20)
+        line.unit_price_cents = item["price_cents"]
     turn.session.pending = None  # the cart changed: an earlier summary no longer holds
     return Reply(render("added_to_cart", item=item, quantity=quantity, session=turn.session), data=_cart(turn))
 

@@ -1,0 +1,1 @@
+"""MCP service exposing customer food profiles: diets, allergies, favourite cuisines, loyalty, addresses."""

@@ -1,0 +1,38 @@
+"""`create_app`: the customer-profile service's FastAPI app over its own database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from customer_profile_service.repository import ProfileRepository
+from customer_profile_service.seed import seed_profiles
+from customer_profile_service.settings import Settings
+from customer_profile_service.tools import build_registry
+from mcp_common.app import create_service_app
+from mcp_common.clock import Clock, SystemClock
+from mcp_common.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The service app; its lifespan migrates (and seeds) the database and closes it on shutdown."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        try:
+            await db.migrate(MIGRATIONS)
+            if settings.seed_demo:
+                await seed_profiles(db, clock)
+            yield
+        finally:
+            await db.aclose()
+
+    registry = build_registry(ProfileRepository(db, clock))
+    return create_service_app(registry, settings.service_config(), lifespan=lifespan)

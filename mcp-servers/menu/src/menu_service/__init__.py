@@ -1,0 +1,1 @@
+"""MCP service exposing the restaurant menu: dishes, prices, dietary tags, allergens, availability."""

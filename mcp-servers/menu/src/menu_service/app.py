@@ -1,0 +1,39 @@
+"""`create_app`: the menu service's FastAPI app over its own database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from mcp_common.app import create_service_app
+from mcp_common.clock import Clock
+from mcp_common.db import Database
+from menu_service.repository import MenuRepository
+from menu_service.seed import seed_menu
+from menu_service.settings import Settings
+from menu_service.tools import build_registry
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The service app; its lifespan migrates (and seeds) the database and closes it on shutdown.
+
+    `clock` is accepted so every food service is built alike; the menu has no time-dependent behaviour.
+    """
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        try:
+            await db.migrate(MIGRATIONS)
+            if settings.seed_demo:
+                await seed_menu(db)
+            yield
+        finally:
+            await db.aclose()
+
+    return create_service_app(build_registry(MenuRepository(db)), settings.service_config(), lifespan=lifespan)

@@ -1,0 +1,67 @@
+"""`create_app`: the order service's FastAPI app; its lifespan opens the database and the clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from mcp_common.app import create_service_app
+from mcp_common.client import ServiceClient
+from mcp_common.clock import Clock, SystemClock
+from mcp_common.db import Database
+from mcp_common.errors import ErrorCode, ServiceError
+from order_service.downstream import MenuGateway, ProfileGateway
+from order_service.seed import seed_demo_orders
+from order_service.service import OrderService
+from order_service.settings import Settings
+from order_service.store import OrderStore
+from order_service.tools import build_registry
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class _Running:
+    """The `OrderService` while the app runs."""
+
+    service: OrderService | None = None
+
+    def __call__(self) -> OrderService:
+        if self.service is None:
+            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the order service is not running")
+        return self.service
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The service app; time comes from `clock` (the system clock unless a test passes one)."""
+    clock = clock or SystemClock()
+    running = _Running()
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        menu = ServiceClient("menu", settings.menu_url, timeout_s=settings.downstream_timeout_s)
+        profiles = ServiceClient(
+            "customer_profile", settings.customer_profile_url, timeout_s=settings.downstream_timeout_s
+        )
+        try:
+            await db.migrate(MIGRATIONS)
+            if settings.seed_demo:
+                await seed_demo_orders(db, clock.now(), settings.timings)
+            running.service = OrderService(
+                store=OrderStore(db),
+                menu=MenuGateway(menu),
+                profiles=ProfileGateway(profiles),
+                clock=clock,
+                timings=settings.timings,
+            )
+            yield
+        finally:
+            running.service = None
+            await menu.aclose()
+            await profiles.aclose()
+            await db.aclose()
+
+    return create_service_app(build_registry(running), settings.service_config(), lifespan=lifespan)

@@ -1,0 +1,50 @@
+"""`create_app`: the recommendations service's FastAPI app, its database and its downstream clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from mcp_common.app import create_service_app
+from mcp_common.client import ServiceClient
+from mcp_common.clock import Clock, SystemClock
+from mcp_common.db import Database
+from recommendations_service.downstream import Downstream
+from recommendations_service.impressions import ImpressionStore
+from recommendations_service.service import Policy, Recommender
+from recommendations_service.settings import Settings
+from recommendations_service.tools import build_registry
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The service app; its lifespan migrates the database and opens the downstream clients."""
+    db = Database(settings.database_url)
+    timeout = settings.downstream_timeout_s
+    downstream = Downstream(
+        menu=ServiceClient("menu", settings.menu_url, timeout_s=timeout),
+        customer_profile=ServiceClient("customer_profile", settings.customer_profile_url, timeout_s=timeout),
+        order=ServiceClient("order", settings.order_url, timeout_s=timeout),
+    )
+    policy = Policy(
+        variety_window=timedelta(hours=settings.variety_window_hours),
+        retention=timedelta(days=settings.impression_retention_days),
+    )
+    recommender = Recommender(downstream, ImpressionStore(db), clock or SystemClock(), policy)
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        try:
+            await db.migrate(MIGRATIONS)
+            # No demo rows to seed (`seed_demo` is moot here): impressions accrue as dishes are served.
+            yield
+        finally:
+            await downstream.aclose()
+            await db.aclose()
+
+    return create_service_app(build_registry(recommender), settings.service_config(), lifespan=lifespan)

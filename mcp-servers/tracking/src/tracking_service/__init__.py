@@ -1,0 +1,1 @@
+"""MCP service tracking food orders: delivery timeline, courier and ETA of the caller's order."""

@@ -1,0 +1,56 @@
+"""`create_app`: the tracking service's FastAPI app; its lifespan opens the database and the order client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from mcp_common.app import create_service_app
+from mcp_common.client import ServiceClient
+from mcp_common.clock import Clock, SystemClock
+from mcp_common.db import Database
+from mcp_common.errors import ErrorCode, ServiceError
+from tracking_service.couriers import CourierStore, seed_couriers
+from tracking_service.orders import OrderGateway
+from tracking_service.service import TrackingService
+from tracking_service.settings import Settings
+from tracking_service.tools import build_registry
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class _Running:
+    """The `TrackingService` while the app runs."""
+
+    service: TrackingService | None = None
+
+    def __call__(self) -> TrackingService:
+        if self.service is None:
+            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the tracking service is not running")
+        return self.service
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The service app; time comes from `clock` (the system clock unless a test passes one)."""
+    clock = clock or SystemClock()
+    running = _Running()
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        orders = ServiceClient("order", settings.order_url, timeout_s=settings.downstream_timeout_s)
+        try:
+            await db.migrate(MIGRATIONS)
+            if settings.seed_demo:
+                await seed_couriers(db)
+            running.service = TrackingService(orders=OrderGateway(orders), couriers=CourierStore(db), clock=clock)
+            yield
+        finally:
+            running.service = None
+            await orders.aclose()
+            await db.aclose()
+
+    return create_service_app(build_registry(running), settings.service_config(), lifespan=lifespan)
