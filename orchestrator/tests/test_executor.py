@@ -124,3 +124,32 @@ async def test_the_call_context_carries_the_caller_and_tenant() -> None:
     await executor.run(steps(executor, "read"), Caller("ada@example.com", tenant="acme"))
     (_, _, context), *_ = source.calls
     assert context.caller == "ada@example.com" and context.tenant == "acme"
+
+
+async def test_a_write_invalidates_the_callers_cached_reads_and_no_one_elses() -> None:
+    source = ScriptedSource(
+        "svc", {"read": (tool_info("read"), returns("r")), "write": (tool_info("write", writes=True), returns("w"))}
+    )
+    executor = await executor_for(source)
+    grace = Caller("grace@example.com")
+    grace_step = [ValidatedStep(executor.catalog.get("svc.read"), {"email": grace.email})]
+    await executor.run(steps(executor, "read"), ADA)
+    await executor.run(grace_step, grace)
+    (before,) = await executor.run(steps(executor, "read"), ADA)
+    await executor.run(steps(executor, "write"), ADA)
+    (after,) = await executor.run(steps(executor, "read"), ADA)
+    (graces,) = await executor.run(grace_step, grace)
+    assert before.cached and not after.cached  # Ada's read after her write goes to the service
+    assert graces.cached  # Grace's cache is untouched by Ada's write
+
+
+async def test_a_failed_write_still_invalidates_it_may_have_happened() -> None:
+    source = ScriptedSource(
+        "svc", {"read": (tool_info("read"), returns("r")),
+                "write": (tool_info("write", writes=True), fails(ErrorCode.SERVICE_TIMEOUT))}
+    )  # fmt: skip
+    executor = await executor_for(source)
+    await executor.run(steps(executor, "read"), ADA)
+    await executor.run(steps(executor, "write"), ADA)
+    (after,) = await executor.run(steps(executor, "read"), ADA)
+    assert not after.cached

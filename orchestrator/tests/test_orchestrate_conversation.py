@@ -69,7 +69,9 @@ def test_the_documented_conversation(stack: Stack) -> None:
     assert shown["intent"] == "browse_menu" and items
     assert all("vegetarian" in i["dietary_tags"] and i["category"] == "mains" for i in items)
     assert all(i["price_cents"] <= 1500 for i in items)
-    assert items[0]["name"] in shown["reply"]
+    lines = shown["reply"].splitlines()
+    for n, item in enumerate(items, start=1):  # one numbered line per dish, as "the first one" refers to
+        assert any(line.startswith(f"{n}. {item['name']} — £") for line in lines), shown["reply"]
     assert {s["tool"] for s in shown["trace"]["spans"]} >= {"search_menu"}
 
     added = chat.say("add two of the first one")

@@ -10,9 +10,12 @@ from chargebee_service.tools import build_registry as billing_registry
 from hubspot_service.backends.demo import DemoCrm
 from hubspot_service.tools import build_registry as crm_registry
 from orchestrator.caller import Caller
+from orchestrator.planning.base import Plan, Step
 from orchestrator.planning.rules import RulePlanner, split_clauses
 from orchestrator.planning.validation import validate_plan
 from orchestrator.tools.catalog import Catalog
+from order_service.service import OrderService
+from order_service.tools import build_registry as order_registry
 
 ADA = Caller("ada@example.com")
 
@@ -86,3 +89,21 @@ def test_clauses_split_on_question_marks_and_conjunctions_before_a_new_question(
         "do I have open tickets",
     ]
     assert split_clauses("show paid and unpaid invoices") == ["show paid and unpaid invoices"]
+
+
+async def test_questions_never_plan_or_validate_a_tool_that_writes() -> None:
+    catalog = Catalog([RegistrySource(order_registry(_not_running))])
+    await catalog.refresh()
+    for question in ("cancel my order", "place an order for two margherita pizzas", "order the same again"):
+        plan = await RulePlanner().plan(question, ADA, catalog)
+        assert all(not catalog.get(step.tool).info.writes for step in plan.steps), question
+    cancel = Step(tool="order.cancel_order", arguments={"order_id": "ord-0123456789ab", "reason": "x"})
+    forged = Plan(intent="x", confidence=1.0, steps=[cancel])
+    accepted, rejected = validate_plan(forged, catalog, ADA)
+    assert accepted == [] and rejected[0].error.code.value == "FORBIDDEN"
+    accepted, rejected = validate_plan(forged, catalog, ADA, allow_writes=True)
+    assert len(accepted) == 1 and rejected == []
+
+
+def _not_running() -> OrderService:
+    raise AssertionError("planning never calls a tool")

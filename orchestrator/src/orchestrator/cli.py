@@ -56,7 +56,7 @@ def stack(
         with run_stack(
             orchestrator_port=port,
             log_dir=log_dir,
-            on_ready=lambda name, url: console.print(f"  [green]✓[/green] {name:<13} {url}"),
+            on_ready=lambda name, url: console.print(f"  [green]✓[/green] {name:<16} {url}"),
         ):
             console.print(
                 f'\nReady. Try:\n  uv run orchestrator ask "what plan am I on and do I have open tickets?" '
@@ -113,3 +113,46 @@ def ask(
         console.print(table)
     layer = f" ({body['cache_layer']})" if body["cached"] else ""
     console.print(f"confidence {body['confidence']:.2f} · cached {body['cached']}{layer} · trace {body['trace_id']}")
+
+
+@app.command()
+def chat(
+    email: Annotated[str, typer.Option(help="The customer the conversation acts for.")],
+    url: Annotated[str, typer.Option(help="Orchestrator base URL.", envvar="ORCH_URL")] = "http://127.0.0.1:8080",
+    session: Annotated[str | None, typer.Option(help="Continue this session id.")] = None,
+    channel: Annotated[str, typer.Option(help="Channel name sent with each message.")] = "cli",
+    show_calls: Annotated[bool, typer.Option("--calls", help="Print the tool calls of each turn.")] = False,
+) -> None:
+    """Talk to POST /orchestrate: one message per line (stdin or the terminal); an empty line or EOF ends."""
+    with httpx.Client(timeout=30.0) as http:
+        while True:
+            try:
+                message = input("you> " if console.is_terminal else "").strip()
+            except EOFError:
+                break
+            if not message:
+                break
+            if not console.is_terminal:
+                console.print(f"you> {message}", markup=False, highlight=False)
+            body: dict[str, object] = {"channel": channel, "message": message, "user": {"email": email}}
+            if session:
+                body["session_id"] = session
+            try:
+                reply = http.post(f"{url}/orchestrate", json=body).json()
+            except httpx.HTTPError as exc:
+                console.print(f"[red]Cannot reach the orchestrator at {url}:[/red] {exc}")
+                raise typer.Exit(2) from exc
+            if "error" in reply:
+                console.print(f"[red]{reply['error']['code']}[/red]: {reply['error']['message']}")
+                continue
+            session = reply["session_id"]
+            console.print(f"bot> {reply['reply']}", markup=False, highlight=False)
+            if show_calls:
+                calls = ", ".join(
+                    f"{s['service']}.{s['tool']} {s['status']}{' (cached)' if s['cached'] else ''} "
+                    f"{s['latency_ms']:.0f} ms"
+                    for s in reply["trace"]["spans"]
+                )
+                console.print(f"     [dim]{reply['intent']} · {calls or 'no tool calls'}[/dim]")
+    if session:
+        console.print(f"[dim]session {session}[/dim]")

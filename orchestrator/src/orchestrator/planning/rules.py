@@ -149,7 +149,8 @@ class RulePlanner:
         self.threshold = threshold
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
-        tools = catalog.tools()
+        # A one-shot question only reads: tools that write need a confirmation turn (/orchestrate).
+        tools = [tool for tool in catalog.tools() if not tool.info.writes]
         matches: dict[str, _Match] = {}
         for clause in split_clauses(question):
             best = self._best(clause, tools)

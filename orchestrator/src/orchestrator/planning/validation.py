@@ -29,14 +29,24 @@ class RejectedStep:
     error: ErrorBody
 
 
-def validate_plan(plan: Plan, catalog: Catalog, caller: Caller) -> tuple[list[ValidatedStep], list[RejectedStep]]:
-    """Split a plan into steps that may run and steps rejected with the reason."""
+def validate_plan(
+    plan: Plan, catalog: Catalog, caller: Caller, *, allow_writes: bool = False
+) -> tuple[list[ValidatedStep], list[RejectedStep]]:
+    """Split a plan into steps that may run and steps rejected with the reason.
+
+    Plans answer questions: a step calling a tool that writes is rejected unless `allow_writes`
+    (writes run only from a confirmed pending action of a conversation).
+    """
     accepted: list[ValidatedStep] = []
     rejected: list[RejectedStep] = []
     seen: set[str] = set()
     for step in plan.steps:
         try:
             validated = validate_step(step.tool, step.arguments, catalog, caller)
+            if validated.tool.info.writes and not allow_writes:
+                raise ServiceError(
+                    ErrorCode.FORBIDDEN, f"{step.tool} changes data and needs a confirmed conversation turn"
+                )
         except ServiceError as exc:
             rejected.append(RejectedStep(step.tool, exc.to_body()))
             continue
