@@ -192,3 +192,22 @@ def test_invalid_requests_are_clear_errors(stack: Stack) -> None:
         timeout=10,
     )  # fmt: skip
     assert bad.json()["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_query_answers_food_questions_in_sentences_and_never_writes(stack: Stack) -> None:
+    def ask(question: str) -> dict[str, Any]:
+        body = {"query": question, "email": "ada@example.com"}
+        reply: dict[str, Any] = httpx.post(f"{stack.urls['orchestrator']}/query", json=body, timeout=30).json()
+        return reply
+
+    history = ask("what did I order last time?")
+    assert "You have placed" in history["answer"] and "[source: order.list_orders]" in history["answer"]
+    picks = ask("what would you recommend?")
+    assert "Recommended for you (vegetarian, without peanuts)" in picks["answer"]
+    profile = ask("what are my allergies and delivery addresses?")
+    assert "allergies peanuts" in profile["answer"] and "work: 40 Babbage Road" in profile["answer"]
+    before = order_count(stack)
+    for question in ("cancel my order", "place an order for two margherita pizzas", "order the same again"):
+        answer = ask(question)
+        assert not any(s["tool"] in ("create_order", "cancel_order") for s in answer.get("sources", [])), answer
+    assert order_count(stack) == before
