@@ -4,6 +4,8 @@
 (b) POST /query answered from the answer cache
 (c) the orchestrator's /mcp/call round trip (its HttpToolSource) to a service
 (d) the official `mcp.Client` tools/call round trip to the same service's /mcp
+(e) one POST /orchestrate turn ("show me vegetarian mains under 15": session load and save,
+    intent and slots, two tool calls answered from the tool cache, reply template)
 
 Latency: median of sequential requests on one keep-alive connection. Throughput: requests per
 second with `--concurrency` requests in flight. Ratios compare medians from this run only.
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,10 +32,12 @@ from mcp import Client
 
 from mcp_common.testing import free_port, wait_healthy
 from mcp_common.wire import CallContext
-from orchestrator.stack import run_stack
+from orchestrator.stack import DEFAULT_SERVICES, run_stack
 from orchestrator.tools.mcp_call import HttpToolSource
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
+TURN = {"channel": "bench", "message": "show me vegetarian mains under 15", "user": {"email": "ada@example.com"}}
+SERVICES = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot", "menu", "customer_profile"))
 
 
 @dataclass
@@ -71,13 +77,16 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     bare_port = free_port()
     bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")), str(bare_port)])  # noqa: ASYNC220 - started before any load
-    ports = {"chargebee": free_port(), "hubspot": free_port()}
-    env = {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_LEVEL": "WARNING",
-           "HUBSPOT_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false", "HUBSPOT_LOG_PAYLOADS": "false",
-           "ORCH_ANSWER_TTL_S": "3600", "ORCH_L2_MAX_TTL_S": "3600"}  # fmt: skip
+    ports = {s.name: free_port() for s in SERVICES}
+    env = {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "WARNING", "ORCH_ANSWER_TTL_S": "3600",
+           "ORCH_L2_MAX_TTL_S": "3600"}  # fmt: skip
+    for service in SERVICES:
+        env |= {f"{service.env_prefix}LOG_LEVEL": "WARNING", f"{service.env_prefix}LOG_PAYLOADS": "false"}
+    data = Path(tempfile.mkdtemp(prefix="bench-"))
+    env |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data / s.name}.db" for s in SERVICES}
     try:
         wait_healthy(f"http://127.0.0.1:{bare_port}/docs")
-        with run_stack(ports=ports, orchestrator_port=free_port(), env=env) as stack:
+        with run_stack(services=SERVICES, ports=ports, orchestrator_port=free_port(), env=env) as stack:
             limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
             async with httpx.AsyncClient(limits=limits) as client:
                 bare_url = f"http://127.0.0.1:{bare_port}/echo"
@@ -94,6 +103,16 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
 
                 figures["a"] = await measure("(a) bare FastAPI POST + Pydantic body", bare_call, requests, concurrency)
                 figures["b"] = await measure("(b) POST /query, answer-cache hit", cached_query, requests, concurrency)
+
+                turn_url = f"{stack.urls['orchestrator']}/orchestrate"
+                session_id = (await client.post(turn_url, json=TURN)).json()["session_id"]
+
+                async def turn() -> None:
+                    reply = (await client.post(turn_url, json=TURN | {"session_id": session_id})).json()
+                    assert reply["intent"] == "browse_menu" and all(s["cached"] for s in reply["trace"]["spans"])
+
+                label = "(e) POST /orchestrate turn, tools cached"
+                figures["e"] = await measure(label, turn, max(200, requests // 4), concurrency)
 
                 connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=30)
                 async with aiohttp.ClientSession(connector=connector) as session:
@@ -117,6 +136,7 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
     finally:
         bare.terminate()
         bare.wait(10)
+        shutil.rmtree(data, ignore_errors=True)
     return figures
 
 
@@ -126,6 +146,7 @@ def report(figures: dict[str, Figure]) -> str:
         f"b/a throughput ratio: {b.rps / a.rps:.2f} (target >= 0.6); latency a/b: {a.median_ms / b.median_ms:.2f}",
         f"c/d median latency ratio: {c.median_ms / d.median_ms:.3f} (target <= 0.333); "
         f"vs legacy mode: {c.median_ms / figures['d_legacy'].median_ms:.3f}",
+        f"e/a median latency ratio (conversation turn vs bare endpoint): {figures['e'].median_ms / a.median_ms:.2f}",
     ]
     return "\n".join(lines)
 
