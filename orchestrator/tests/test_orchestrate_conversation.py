@@ -211,3 +211,18 @@ def test_query_answers_food_questions_in_sentences_and_never_writes(stack: Stack
         answer = ask(question)
         assert not any(s["tool"] in ("create_order", "cancel_order") for s in answer.get("sources", [])), answer
     assert order_count(stack) == before
+
+
+def test_a_preference_change_is_seen_at_once_not_served_from_cache(stack: Stack) -> None:
+    chat = Chat(stack, "katherine@example.com")
+    first = chat.say("show my profile")
+    assert "sesame" not in first["data"]["allergens"]
+    again = chat.say("show my profile")
+    assert all(s["cached"] for s in again["trace"]["spans"])  # the profile is cached per user…
+    updated = chat.say("I'm allergic to sesame")
+    assert updated["intent"] == "update_preferences" and "sesame" in updated["data"]["allergens"]
+    after = chat.say("show my profile")
+    assert "sesame" in after["data"]["allergens"] and "sesame" in after["reply"]
+    assert not any(s["cached"] for s in after["trace"]["spans"])  # …until the user's own write
+    picks = chat.say("what would you recommend?")
+    assert all("sesame" not in item["allergens"] for item in picks["data"]["items"])
