@@ -56,6 +56,64 @@ class Settings(BaseSettings):
         default=False,
         description="Answer /query errors with their HTTP status (400, 502, …) instead of 200 with an error body.",
     )
+    llm: str = Field(
+        default="rules",
+        validation_alias=AliasChoices("ORCH_LLM", "LLM"),
+        description="Which model plans and writes answers: `rules` (embedded, no model), `vertex:<model>` "
+        "(Vertex AI through google-genai, e.g. `vertex:gemma-4-26b-a4b-it-maas`) or `openai:<model>` "
+        "(any OpenAI-compatible chat-completions endpoint at `ORCH_OPENAI_BASE_URL`).",
+    )
+    llm_synthesis: bool = Field(
+        default=True, description="Let the model write the answer from the tool results (else templates)."
+    )
+    llm_intents: bool = Field(
+        default=True, description="Let the model classify conversation messages and fill slots (else rules)."
+    )
+    vertex_project: str | None = Field(
+        default=None, description="Google Cloud project for Vertex AI; unset uses the ADC project or API-key mode."
+    )
+    vertex_location: str = Field(default="global", description="Vertex AI location (`global` for serverless Gemma).")
+    vertex_api_key: SecretStr | None = Field(
+        default=None, description="Vertex AI API key (express mode) instead of Application Default Credentials."
+    )
+    vertex_base_url: str | None = Field(
+        default=None, description="Override of the Vertex AI API base URL (private endpoints, tests)."
+    )
+    openai_base_url: str = Field(
+        default="http://127.0.0.1:11434/v1",
+        description="Base URL of the OpenAI-compatible API, up to and including `/v1` (default: local Ollama).",
+    )
+    openai_api_key: SecretStr | None = Field(default=None, description="Bearer key for the OpenAI-compatible API.")
+    openai_google_auth: bool = Field(
+        default=False,
+        description="Authenticate OpenAI-compatible calls with a Google access token from Application Default "
+        "Credentials (a Gemma endpoint deployed from Vertex AI Model Garden).",
+    )
+    llm_timeout_s: float = Field(default=15.0, gt=0, description="Timeout of one model call attempt.")
+    llm_retries: int = Field(default=2, ge=0, le=5, description="Extra attempts on 429, 5xx and timeouts.")
+    llm_retry_backoff_s: float = Field(default=0.5, ge=0, description="First retry delay; doubles each attempt.")
+    llm_breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failed model calls that open the circuit (rules take over)."
+    )
+    llm_breaker_cooldown_s: float = Field(
+        default=30.0, gt=0, description="How long the circuit stays open before one trial call is let through."
+    )
+    llm_max_output_tokens: int = Field(default=1024, ge=64, le=8192, description="Output limit of one model call.")
+    llm_max_prompt_tools: int = Field(
+        default=12, ge=1, description="At most this many tools are described to the model, the best rule matches."
+    )
+    llm_result_budget_chars: int = Field(
+        default=6000, ge=500, description="Tool results are truncated to this many characters in a prompt."
+    )
+    llm_plan_cache_ttl_s: float = Field(default=3600.0, ge=0, description="How long a model-made plan is reused.")
+    prompts_dir: str | None = Field(
+        default=None, description="Directory of the prompt files; unset uses the ones shipped in `orchestrator/prompts/`."
+    )
+    allowed_tools: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Tools callers may use, as a JSON list of `service.tool` patterns (`*` wildcards), "
+        "e.g. `[\"menu.*\", \"order.*\"]`. Planned calls to any other tool are rejected.",
+    )
     log_level: str = Field(default="INFO", description="Minimum log level.")
     env: str = Field(default="local", description="Deployment environment name, used as a log label.")
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")

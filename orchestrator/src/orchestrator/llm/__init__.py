@@ -1,0 +1,1 @@
+"""Language-model adapters behind one `LLM` protocol (see `llm.base`)."""
