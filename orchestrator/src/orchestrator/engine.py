@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mcp_common import tracing
-from orchestrator.api.models import QueryResponse, Source
+from orchestrator.api.models import LLMCallInfo, QueryResponse, QueryTrace, Source
 from orchestrator.caller import Caller
 from orchestrator.execution import Executor, SourceResult
-from orchestrator.planning.base import Plan, Planner
+from orchestrator.llm.base import LLMCall, recording_calls
+from orchestrator.planning.base import Plan, Planner, normalise
 from orchestrator.planning.validation import RejectedStep, ValidatedStep, validate_plan
 from orchestrator.state.base import scoped_key
 from orchestrator.state.cache import TieredCache
-from orchestrator.synthesis import TemplateSynthesizer
+from orchestrator.synthesis import Synthesis, Synthesizer
 from orchestrator.tools.catalog import Catalog
 
 logger = logging.getLogger("orchestrator.decision")
@@ -25,11 +25,6 @@ logger = logging.getLogger("orchestrator.decision")
 @dataclass(frozen=True)
 class EngineConfig:
     answer_ttl_s: float = 60.0
-
-
-def normalise(question: str) -> str:
-    """Case, spacing and trailing punctuation do not change what is asked."""
-    return re.sub(r"\s+", " ", question.strip().lower()).rstrip("?!. ")
 
 
 class Engine:
@@ -41,9 +36,11 @@ class Engine:
         catalog: Catalog,
         planner: Planner,
         executor: Executor,
-        synthesizer: TemplateSynthesizer,
+        synthesizer: Synthesizer,
         cache: TieredCache,
         config: EngineConfig,
+        model: str | None = None,
+        prompt_versions: dict[str, str] | None = None,
     ) -> None:
         self.catalog = catalog
         self.planner = planner
@@ -51,6 +48,10 @@ class Engine:
         self.synthesizer = synthesizer
         self.cache = cache
         self.config = config
+        self.model = model
+        self.prompt_versions = dict(prompt_versions or {})
+        # Answers depend on who planned and wrote them: a new model or prompt never serves old answers.
+        self._variant = "|".join([planner.name, synthesizer.name, model or "-", *sorted(self.prompt_versions.values())])
 
     async def query(self, question: str, caller: Caller) -> QueryResponse:
         start = time.perf_counter()
@@ -60,7 +61,7 @@ class Engine:
             "answer",
             tenant=caller.tenant,
             user=caller.user,
-            parts=(generation, self.catalog.version, normalise(question)),
+            parts=(generation, self.catalog.version, caller.allowlist_key, self._variant, normalise(question)),
         )
         hit = await self.cache.get(key)
         if hit is not None:
@@ -74,12 +75,15 @@ class Engine:
                     "sources": sources,
                     "trace_id": trace_id,
                     "timestamp": _now(),
+                    "trace": QueryTrace(planner="answer-cache", synthesizer="answer-cache"),
                 }
             )
-        plan = await self.planner.plan(question, caller, self.catalog)
-        steps, rejected = validate_plan(plan, self.catalog, caller)
-        results = await self.executor.run(steps, caller)
-        synthesis = self.synthesizer.compose(plan, results, rejected)
+        with recording_calls() as llm_calls:
+            plan = await self.planner.plan(question, caller, self.catalog)
+            steps, rejected = validate_plan(plan, self.catalog, caller)
+            results = await self.executor.run(steps, caller)
+            synthesis = await self.synthesizer.synthesize(question, plan, results, rejected, caller)
+        trace = self._trace(plan, synthesis, llm_calls)
         response = QueryResponse(
             answer=synthesis.answer,
             sources=[_source(r) for r in results] + [_rejected(r) for r in rejected],
@@ -87,12 +91,30 @@ class Engine:
             cached=False,
             timestamp=_now(),
             trace_id=trace_id,
+            trace=trace,
         )
-        ttl = self._answer_ttl(steps, results, rejected)
+        # A degraded answer (the model failed) is not cached: the next request tries the model again.
+        ttl = 0.0 if trace.fallbacks else self._answer_ttl(steps, results, rejected)
         if ttl > 0:
             await self.cache.set(key, response.model_dump_json().encode(), ttl)
-        self._record(trace_id, caller, question, start, plan=plan, steps=steps, results=results, rejected=rejected)
+        self._record(trace_id, caller, question, start, plan=plan, steps=steps, results=results, rejected=rejected,
+                     trace=trace)  # fmt: skip
         return response
+
+    def _trace(self, plan: Plan, synthesis: Synthesis, calls: list[LLMCall]) -> QueryTrace:
+        fallbacks = []
+        if plan.fallback:
+            fallbacks.append(f"plan: {plan.fallback}, rules planner used")
+        if synthesis.fallback:
+            fallbacks.append(f"synthesize: {synthesis.fallback}, templates used")
+        return QueryTrace(
+            planner=plan.planner,
+            plan_cached=plan.cached,
+            synthesizer=synthesis.synthesizer,
+            fallbacks=fallbacks,
+            llm_calls=[LLMCallInfo.model_validate(call, from_attributes=True) for call in calls],
+            prompt_versions=self.prompt_versions,
+        )
 
     def _answer_ttl(
         self, steps: list[ValidatedStep], results: list[SourceResult], rejected: list[RejectedStep]
@@ -114,6 +136,7 @@ class Engine:
         steps: list[ValidatedStep] | None = None,
         results: list[SourceResult] | None = None,
         rejected: list[RejectedStep] | None = None,
+        trace: QueryTrace | None = None,
     ) -> None:
         """The decision record: one log event per request, keyed by trace id."""
         if not logger.isEnabledFor(logging.INFO):
@@ -126,7 +149,18 @@ class Engine:
             "answer_cache": cache_layer,
             "catalog_version": self.catalog.version,
             "planner": self.planner.name,
+            "model": self.model,
+            "prompt_versions": self.prompt_versions,
         }
+        if trace is not None:
+            record |= {
+                "planned_by": trace.planner,
+                "plan_cached": trace.plan_cached,
+                "synthesized_by": trace.synthesizer,
+                "fallbacks": trace.fallbacks,
+                "llm_calls": [c.model_dump(exclude_none=True) for c in trace.llm_calls],
+                "llm_tokens": sum((c.input_tokens or 0) + (c.output_tokens or 0) for c in trace.llm_calls),
+            }
         if plan is not None:
             record |= {
                 "intent": plan.intent,

@@ -1,4 +1,7 @@
-"""TemplateSynthesizer: validated tool results → one readable answer that names its sources.
+"""Synthesizers: validated tool results → one readable answer that names its sources.
+
+`TemplateSynthesizer` (no model) and `LLMSynthesizer` (a model writes the answer, checked, with
+the templates as fallback) implement the same `Synthesizer` protocol.
 
 Each successful source is rendered by the Jinja2 template `templates/answers/<service>.<tool>.j2`
 (or `_generic.j2` for tools without one) and followed by its source tag. Failed sources are
@@ -14,10 +17,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, TemplateNotFound
 
+from orchestrator.caller import Caller
 from orchestrator.execution import SourceResult
 from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import RejectedStep
@@ -30,6 +34,16 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:)])")
 class Synthesis:
     answer: str
     confidence: float
+    synthesizer: str = "templates"
+    fallback: str | None = None
+
+
+class Synthesizer(Protocol):
+    name: str
+
+    async def synthesize(
+        self, question: str, plan: Plan, results: list[SourceResult], rejected: list[RejectedStep], caller: Caller
+    ) -> Synthesis: ...
 
 
 def _money(value: Any, currency: str | None = None) -> str:
@@ -71,17 +85,19 @@ class TemplateSynthesizer:
         self.env.filters.update(money=_money, day=_day)
         self.env.globals.update(plural=_plural)
 
+    async def synthesize(
+        self, question: str, plan: Plan, results: list[SourceResult], rejected: list[RejectedStep], caller: Caller
+    ) -> Synthesis:
+        return self.compose(plan, results, rejected)
+
     def compose(self, plan: Plan, results: list[SourceResult], rejected: list[RejectedStep]) -> Synthesis:
         if not results and not rejected:
             return Synthesis(plan.message or "I could not find anything to answer that.", plan.confidence)
         parts = [f"{self._render(r)} [source: {r.name}]" for r in results if r.status == "ok"]
-        missing = [_missing(r.name, r.error.code.value, r.error.message) for r in results if r.error]
-        missing += [_missing(r.tool, r.error.code.value, r.error.message) for r in rejected]
+        missing = missing_note(results, rejected)
         if missing:
-            parts.append("Missing: " + " ".join(missing))
-        planned = len(results) + len(rejected)
-        answered = sum(r.status == "ok" for r in results)
-        return Synthesis("\n".join(parts), round(plan.confidence * answered / planned, 3))
+            parts.append(missing)
+        return Synthesis("\n".join(parts), answered_confidence(plan, results, rejected))
 
     def _render(self, result: SourceResult) -> str:
         data = result.result or {}
@@ -99,6 +115,21 @@ class TemplateSynthesizer:
 def _tidy(text: str) -> str:
     """One line, single spaces, no space before punctuation."""
     return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+
+
+def missing_note(results: list[SourceResult], rejected: list[RejectedStep]) -> str | None:
+    """One line naming every source that failed or was refused, and why; None when none did."""
+    missing = [_missing(r.name, r.error.code.value, r.error.message) for r in results if r.error]
+    missing += [_missing(r.tool, r.error.code.value, r.error.message) for r in rejected]
+    return "Missing: " + " ".join(missing) if missing else None
+
+
+def answered_confidence(plan: Plan, results: list[SourceResult], rejected: list[RejectedStep]) -> float:
+    """Plan confidence × the share of planned sources that answered."""
+    planned = len(results) + len(rejected)
+    if not planned:
+        return plan.confidence
+    return round(plan.confidence * sum(r.status == "ok" for r in results) / planned, 3)
 
 
 def _missing(name: str, code: str, message: str) -> str:

@@ -35,6 +35,32 @@ class Source(BaseModel):
     error: ErrorBody | None = None
 
 
+class LLMCallInfo(BaseModel):
+    """One model call made for this answer."""
+
+    purpose: str = Field(description="`plan`, `synthesize`, `intent` or `repair`.")
+    model: str
+    status: Literal["ok", "error", "skipped"] = Field(description="`skipped`: the model's circuit was open.")
+    latency_ms: float
+    attempts: int
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    error: str | None = None
+
+
+class QueryTrace(BaseModel):
+    """How the answer was made: which planner and synthesizer, model calls, fallbacks."""
+
+    planner: str = Field(description="`llm`, `rules`, or `answer-cache` when the whole answer was cached.")
+    plan_cached: bool = Field(default=False, description="Whether the model's plan came from the plan cache.")
+    synthesizer: str = Field(description="`llm`, `templates`, or `answer-cache`.")
+    fallbacks: list[str] = Field(
+        default_factory=list, description="Steps where the model failed and the rules took over, with the reason."
+    )
+    llm_calls: list[LLMCallInfo] = Field(default_factory=list)
+    prompt_versions: dict[str, str] = Field(default_factory=dict, description="Prompt versions behind this answer.")
+
+
 class QueryResponse(BaseModel):
     """The answer, with where it came from and how sure the orchestrator is."""
 
@@ -47,6 +73,7 @@ class QueryResponse(BaseModel):
     )
     timestamp: datetime = Field(description="When this response was produced (UTC).")
     trace_id: str
+    trace: QueryTrace | None = Field(default=None, description="How the answer was made.")
 
 
 class ErrorResponse(BaseModel):

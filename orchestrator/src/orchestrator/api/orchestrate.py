@@ -26,7 +26,7 @@ async def orchestrate(body: OrchestrateRequest, request: Request, settings: Sett
     orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
     """
     engine: ConversationEngine = request.app.state.conversations
-    caller = Caller(email=str(body.user.email), tenant=settings.tenant)
+    caller = Caller(email=str(body.user.email), tenant=settings.tenant, allowed_tools=tuple(settings.allowed_tools))
     result = await engine.turn(body.message, caller, session_id=body.session_id, channel=body.channel)
     response = OrchestrateResponse(
         reply=result.reply,

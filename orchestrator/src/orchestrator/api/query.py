@@ -23,7 +23,7 @@ async def query(request: QueryRequest, engine: EngineDep, settings: SettingsDep)
     Errors (invalid input, no service reachable, …) also answer 200, with an `error` body, unless
     the orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
     """
-    caller = Caller(email=str(request.email), tenant=settings.tenant)
+    caller = Caller(email=str(request.email), tenant=settings.tenant, allowed_tools=tuple(settings.allowed_tools))
     answer = await engine.query(request.query, caller)
     # Serialised once here: the answer is already validated, FastAPI need not validate it again.
     return Response(answer.model_dump_json(), media_type="application/json")

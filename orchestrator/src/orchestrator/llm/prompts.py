@@ -65,7 +65,7 @@ class PromptSet:
     def load(cls, directory: Path | None = None) -> PromptSet:
         """Read and check `<name>.toml` for every name in `VARIABLES`; raise `PromptError` otherwise."""
         root = directory or default_directory()
-        env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)  # noqa: S701
+        env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)  # noqa: S701
         return cls({name: _load(root / f"{name}.toml", name, variables, env) for name, variables in VARIABLES.items()})
 
     def __getitem__(self, name: str) -> Prompt:

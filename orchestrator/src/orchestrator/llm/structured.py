@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -27,9 +28,9 @@ def new_fence() -> str:
     return f"DATA-{secrets.token_hex(8)}"
 
 
-def fenced(fence: str, text: str) -> str:
-    """`text` between `<fence>` and `</fence>`, with anything that looks like a fence defused."""
-    return f"<{fence}>\n{text.replace(fence, '[removed]')}\n</{fence}>"
+def defuse(text: str, fence: str) -> str:
+    """`text` made safe to place inside `<fence>…</fence>`: it cannot contain the fence's name."""
+    return text.replace(fence, "[removed]")
 
 
 def parse_json_object(text: str) -> dict[str, Any]:
@@ -56,41 +57,47 @@ async def generate_model(
     output_model: type[T],
     *,
     max_output_tokens: int,
+    check: Callable[[T], None] | None = None,
 ) -> T:
     """One call to `prompt_name`; on unparsable or invalid output one call to the repair prompt.
 
+    `check` adds the caller's own rules (e.g. "only tools of the catalog"): it raises ValueError
+    with a message the repair prompt passes back to the model.
     Raises `ServiceError`: the adapter's error when the model cannot be reached, LLM_BAD_OUTPUT
-    when the repaired answer still does not fit `output_model`.
+    when the repaired answer still does not fit `output_model` or `check`.
     """
     rendered = prompts[prompt_name].render(**variables)
     response = await llm.generate(
-        LLMRequest(system=rendered.system, prompt=rendered.user, purpose=prompt_name, max_output_tokens=max_output_tokens)
+        LLMRequest(
+            system=rendered.system, prompt=rendered.user, purpose=prompt_name, max_output_tokens=max_output_tokens
+        )
     )
     try:
-        return _parse(response.text, output_model)
+        return _parse(response.text, output_model, check)
     except ValueError as exc:
         first_error = str(exc)
     fence = variables.get("fence") or new_fence()
     repair = prompts["repair"].render(
         fence=fence,
         error=first_error[:1000],
-        output=response.text[:_MAX_REPAIR_ECHO],
+        output=defuse(response.text[:_MAX_REPAIR_ECHO], fence),
         schema=json.dumps(output_model.model_json_schema(), separators=(",", ":")),
     )
     response = await llm.generate(
         LLMRequest(system=repair.system, prompt=repair.user, purpose="repair", max_output_tokens=max_output_tokens)
     )
     try:
-        return _parse(response.text, output_model)
+        return _parse(response.text, output_model, check)
     except ValueError as exc:
         raise ServiceError(ErrorCode.LLM_BAD_OUTPUT, f"{prompt_name}: {exc}") from exc
 
 
-def _parse(text: str, output_model: type[T]) -> T:
+def _parse(text: str, output_model: type[T], check: Callable[[T], None] | None) -> T:
     try:
-        return output_model.model_validate(parse_json_object(text))
+        value = output_model.model_validate(parse_json_object(text))
     except ValidationError as exc:
-        errors = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:10]
-        )
+        errors = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:10])
         raise ValueError(f"the JSON does not fit the schema: {errors}") from None
+    if check is not None:
+        check(value)
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -24,6 +25,11 @@ class Plan(BaseModel):
     steps: list[Step] = Field(default_factory=list, description="Tool calls, run in parallel.")
     confidence: float = Field(ge=0.0, le=1.0, description="How well the question matched the chosen tools.")
     message: str | None = Field(default=None, description="What to tell the user when no tool fits.")
+    planner: str = Field(default="rules", description="Which planner made the plan: `rules` or `llm`.")
+    fallback: str | None = Field(
+        default=None, description="Why the model's plan was not used (an error code), when the rules took over."
+    )
+    cached: bool = Field(default=False, description="Whether the plan was reused from the plan cache.")
 
 
 class Planner(Protocol):
@@ -32,3 +38,8 @@ class Planner(Protocol):
     name: str
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan: ...
+
+
+def normalise(question: str) -> str:
+    """Case, spacing and trailing punctuation do not change what is asked."""
+    return re.sub(r"\s+", " ", question.strip().lower()).rstrip("?!. ")

@@ -150,7 +150,7 @@ class RulePlanner:
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
         # A one-shot question only reads: tools that write need a confirmation turn (/orchestrate).
-        tools = [tool for tool in catalog.tools() if not tool.info.writes]
+        tools = catalog.readable_by(caller)
         matches: dict[str, _Match] = {}
         for clause in split_clauses(question):
             best = self._best(clause, tools)

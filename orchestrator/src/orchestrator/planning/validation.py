@@ -58,7 +58,10 @@ def validate_plan(
 
 
 def validate_step(name: str, arguments: dict[str, Any], catalog: Catalog, caller: Caller) -> ValidatedStep:
+    """One call made safe to run, or ServiceError: TOOL_NOT_FOUND, FORBIDDEN, INVALID_REQUEST."""
     tool = catalog.get(name)
+    if not caller.may_use(name):
+        raise ServiceError(ErrorCode.FORBIDDEN, f"{name} is not among the tools this caller may use")
     bound = dict(arguments)
     for arg in tool.info.identity_args:
         bound[arg] = caller.email

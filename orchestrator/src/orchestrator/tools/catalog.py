@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import ToolInfo
+from orchestrator.caller import Caller
 from orchestrator.tools.source import ToolSource
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,10 @@ class Catalog:
 
     def tools(self) -> list[CatalogTool]:
         return list(self._tools.values())
+
+    def readable_by(self, caller: Caller) -> list[CatalogTool]:
+        """The tools `caller` may use that only read: what a one-shot question can be planned with."""
+        return [tool for tool in self._tools.values() if caller.may_use(tool.name) and not tool.info.writes]
 
     def get(self, name: str) -> CatalogTool:
         try:
