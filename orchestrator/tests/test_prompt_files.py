@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ TOOLS = [
         "examples": "what plan am I on?; when does my trial end?",
     }
 ]
-SAMPLES = {
+SAMPLES: dict[str, dict[str, Any]] = {
     "plan": {"fence": FENCE, "tools": TOOLS, "question": "What plan am I on?", "max_steps": 5},
     "synthesize": {
         "fence": FENCE,

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 from fastapi import FastAPI
@@ -16,15 +17,22 @@ from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
 from orchestrator.api import errors, health, orchestrate, query
 from orchestrator.conversation.engine import ConversationEngine
-from orchestrator.conversation.intents import RuleIntentClassifier
+from orchestrator.conversation.intents import IntentClassifier, RuleIntentClassifier
+from orchestrator.conversation.llm_intents import LLMIntentClassifier
 from orchestrator.engine import Engine, EngineConfig
 from orchestrator.execution import Executor, ExecutorConfig
+from orchestrator.llm.base import LLM
+from orchestrator.llm.factory import open_llm
+from orchestrator.llm.prompts import PromptSet
+from orchestrator.llm_synthesis import LLMSynthesizer, LLMSynthesizerConfig
+from orchestrator.planning.base import Planner
+from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.settings import Settings
 from orchestrator.state.base import KVStore
 from orchestrator.state.cache import TieredCache
 from orchestrator.state.sessions import SessionStore
-from orchestrator.synthesis import TemplateSynthesizer
+from orchestrator.synthesis import Synthesizer, TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
 from orchestrator.tools.mcp_call import HttpToolSource
 
@@ -32,7 +40,11 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The orchestrator app for these settings; nothing is connected until the lifespan starts."""
+    """The orchestrator app for these settings; nothing is connected until the lifespan starts.
+
+    Raises `PromptError` when a prompt file is missing or does not match the code.
+    """
+    prompts = PromptSet.load(Path(settings.prompts_dir) if settings.prompts_dir else None)
     app = FastAPI(
         title="MCP Orchestrator",
         version=__version__,
@@ -40,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.prompts = prompts
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -87,18 +100,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             retry_backoff_s=settings.retry_backoff_s,
         )
         executor = Executor(catalog, cache, executor_config)
+        llm = open_llm(settings)
+        prompts: PromptSet = app.state.prompts
+        app.state.llm = llm
         app.state.engine = Engine(
             catalog=catalog,
-            planner=RulePlanner(),
+            planner=_planner(settings, llm, prompts, cache),
             executor=executor,
-            synthesizer=TemplateSynthesizer(),
+            synthesizer=_synthesizer(settings, llm, prompts),
             cache=cache,
             config=EngineConfig(answer_ttl_s=settings.answer_ttl_s),
+            model=llm.name if llm else None,
+            prompt_versions=prompts.versions() if llm else None,
         )
         app.state.conversations = ConversationEngine(
             catalog=catalog,
             executor=executor,
-            classifier=RuleIntentClassifier(),
+            classifier=_classifier(settings, llm, prompts),
             sessions=SessionStore(store, ttl_s=settings.session_ttl_s),
         )
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
@@ -108,7 +126,35 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
+            if llm is not None:
+                await llm.aclose()
             await store.close()
+
+
+def _planner(settings: Settings, llm: LLM | None, prompts: PromptSet, cache: TieredCache) -> Planner:
+    if llm is None:
+        return RulePlanner()
+    config = LLMPlannerConfig(
+        max_prompt_tools=settings.llm_max_prompt_tools,
+        max_output_tokens=settings.llm_max_output_tokens,
+        plan_cache_ttl_s=settings.llm_plan_cache_ttl_s,
+    )
+    return LLMPlanner(llm, prompts, fallback=RulePlanner(), cache=cache, config=config)
+
+
+def _synthesizer(settings: Settings, llm: LLM | None, prompts: PromptSet) -> Synthesizer:
+    if llm is None or not settings.llm_synthesis:
+        return TemplateSynthesizer()
+    config = LLMSynthesizerConfig(
+        result_budget_chars=settings.llm_result_budget_chars, max_output_tokens=settings.llm_max_output_tokens
+    )
+    return LLMSynthesizer(llm, prompts, fallback=TemplateSynthesizer(), config=config)
+
+
+def _classifier(settings: Settings, llm: LLM | None, prompts: PromptSet) -> IntentClassifier:
+    if llm is None or not settings.llm_intents:
+        return RuleIntentClassifier()
+    return LLMIntentClassifier(llm, prompts, fallback=RuleIntentClassifier())
 
 
 async def _refresh_forever(catalog: Catalog, interval_s: float) -> None:

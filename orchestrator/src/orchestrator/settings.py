@@ -107,12 +107,13 @@ class Settings(BaseSettings):
     )
     llm_plan_cache_ttl_s: float = Field(default=3600.0, ge=0, description="How long a model-made plan is reused.")
     prompts_dir: str | None = Field(
-        default=None, description="Directory of the prompt files; unset uses the ones shipped in `orchestrator/prompts/`."
+        default=None,
+        description="Directory of the prompt files; unset uses the ones shipped in `orchestrator/prompts/`.",
     )
     allowed_tools: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Tools callers may use, as a JSON list of `service.tool` patterns (`*` wildcards), "
-        "e.g. `[\"menu.*\", \"order.*\"]`. Planned calls to any other tool are rejected.",
+        'e.g. `["menu.*", "order.*"]`. Planned calls to any other tool are rejected.',
     )
     log_level: str = Field(default="INFO", description="Minimum log level.")
     env: str = Field(default="local", description="Deployment environment name, used as a log label.")

@@ -6,13 +6,14 @@ import asyncio
 import time
 from typing import Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from mcp_common.errors import ServiceError
 from mcp_common.tracing import elapsed_ms
 from orchestrator import __version__
 from orchestrator.api.deps import EngineDep
+from orchestrator.llm.factory import breaker_state
 from orchestrator.tools.source import ToolSource
 
 router = APIRouter()
@@ -25,27 +26,40 @@ class ServiceHealth(BaseModel):
     error: str | None = None
 
 
+class ModelHealth(BaseModel):
+    model: str = Field(description="`rules` when no model is configured, else `vertex:<model>` or `openai:<model>`.")
+    circuit: Literal["closed", "open", "half_open", "n/a"] = Field(
+        description="`open` while the model is failing and the rules answer instead."
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     catalog_version: str
     tools: int
     services: dict[str, ServiceHealth]
+    llm: ModelHealth
 
 
 @router.get("/health", response_model=Health, summary="Health of the orchestrator and its services")
-async def health(engine: EngineDep) -> Health:
-    """`ok` when every service answers its own health check, else `degraded` (still HTTP 200)."""
+async def health(engine: EngineDep, request: Request) -> Health:
+    """`ok` when every service answers its own health check and the model's circuit is not open,
+    else `degraded` (still HTTP 200: the orchestrator keeps answering with what is up)."""
     catalog = engine.catalog
     names = list(catalog.sources)
     checks = await asyncio.gather(*(_check(catalog.sources[n], catalog.status[n].tools) for n in names))
     services = dict(zip(names, checks, strict=True))
+    llm = request.app.state.llm
+    model = ModelHealth(model=llm.name if llm else "rules", circuit=breaker_state(llm))
+    healthy = all(s.status == "ok" for s in services.values()) and model.circuit != "open"
     return Health(
-        status="ok" if all(s.status == "ok" for s in services.values()) else "degraded",
+        status="ok" if healthy else "degraded",
         version=__version__,
         catalog_version=catalog.version,
         tools=len(catalog.tools()),
         services=services,
+        llm=model,
     )
 
 

@@ -172,6 +172,7 @@ class ConversationEngine:
                 "intent": turn.flow.intent,
                 "intent_confidence": turn.intent.confidence,
                 "classifier": self.classifier.name,
+                "intent_source": turn.intent.source,
                 "slots": sorted(turn.intent.slots),
                 "calls": [
                     {"tool": r.name, "status": r.status, "cached": r.cached, "latency_ms": r.latency_ms,

@@ -47,6 +47,7 @@ class Intent:
     name: str
     confidence: float
     slots: dict[str, Any] = field(default_factory=dict)
+    source: str = "rules"  # who decided: "rules", "llm", or "rules (fallback: <reason>)"
 
 
 class IntentClassifier(Protocol):

@@ -20,6 +20,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from mcp_common.errors import ErrorCode, ServiceError
+
 Purpose = Literal["plan", "synthesize", "intent", "repair"]
 
 
@@ -93,3 +95,19 @@ def record_call(call: LLMCall) -> None:
     calls = _calls.get()
     if calls is not None:
         calls.append(call)
+
+
+def status_error(who: str, status: int | None, status_name: str | None = None) -> ServiceError:
+    """The `ServiceError` for a model API's HTTP error status; the body is left out (it may quote the request)."""
+    label = f"{who} answered HTTP {status}" + (f" {status_name}" if status_name else "")
+    if status == 429:
+        return ServiceError(ErrorCode.RATE_LIMITED, label)
+    if status == 401:
+        return ServiceError(ErrorCode.UNAUTHENTICATED, label)
+    if status == 403:
+        return ServiceError(ErrorCode.FORBIDDEN, label)
+    if status == 408 or (status is not None and status >= 500):
+        return ServiceError(ErrorCode.LLM_UNAVAILABLE, label)
+    if status is not None and 400 <= status < 500:
+        return ServiceError(ErrorCode.INVALID_REQUEST, label)
+    return ServiceError(ErrorCode.LLM_BAD_OUTPUT, label)
