@@ -34,6 +34,7 @@ def test_ask_prints_the_answer_and_a_table_of_sources(orchestrator_url: str) -> 
     assert result.exit_code == 0, result.output
     assert "1 unpaid invoice" in result.output
     assert "chargebee.list_invoices" in result.output and "confidence" in result.output
+    assert "planned by rules · written by templates" in result.output
 
 
 def test_ask_reports_bad_input_with_its_error_code(orchestrator_url: str) -> None:

@@ -113,6 +113,13 @@ def ask(
         console.print(table)
     layer = f" ({body['cache_layer']})" if body["cached"] else ""
     console.print(f"confidence {body['confidence']:.2f} · cached {body['cached']}{layer} · trace {body['trace_id']}")
+    trace = body.get("trace") or {}
+    if trace:
+        tokens = sum((c.get("input_tokens") or 0) + (c.get("output_tokens") or 0) for c in trace.get("llm_calls", []))
+        model = f" · {len(trace.get('llm_calls', []))} model calls, {tokens} tokens" if trace.get("llm_calls") else ""
+        console.print(f"planned by {trace['planner']} · written by {trace['synthesizer']}{model}")
+        for fallback in trace.get("fallbacks", []):
+            console.print(f"[yellow]fallback[/yellow] {fallback}", highlight=False)
 
 
 @app.command()
