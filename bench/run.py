@@ -6,6 +6,9 @@
 (d) the official `mcp.Client` tools/call round trip to the same service's /mcp
 (e) one POST /orchestrate turn ("show me vegetarian mains under 15": session load and save,
     intent and slots, two tool calls answered from the tool cache, reply template)
+(f) POST /query, no answer cache, rules planner + templates, tool result cached  (baseline for g)
+(g) POST /query, no answer cache, a model plans (plan cache hit) and writes the answer (one call
+    to an instant loopback OpenAI-compatible model, `bench/model_stub.py`), tool result cached
 
 Latency: median of sequential requests on one keep-alive connection. Throughput: requests per
 second with `--concurrency` requests in flight. Ratios compare medians from this run only.
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -32,7 +37,7 @@ from mcp import Client
 
 from mcp_common.testing import free_port, wait_healthy
 from mcp_common.wire import CallContext
-from orchestrator.stack import DEFAULT_SERVICES, run_stack
+from orchestrator.stack import DEFAULT_SERVICES, Stack, run_stack
 from orchestrator.tools.mcp_call import HttpToolSource
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
@@ -82,6 +87,8 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
            "ORCH_L2_MAX_TTL_S": "3600"}  # fmt: skip
     for service in SERVICES:
         env |= {f"{service.env_prefix}LOG_LEVEL": "WARNING", f"{service.env_prefix}LOG_PAYLOADS": "false"}
+    stub_port = free_port()
+    stub = subprocess.Popen([sys.executable, str(Path(__file__).with_name("model_stub.py")), str(stub_port)])  # noqa: ASYNC220 - started before any load
     data = Path(tempfile.mkdtemp(prefix="bench-"))
     env |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data / s.name}.db" for s in SERVICES}
     try:
@@ -114,6 +121,20 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
                 label = "(e) POST /orchestrate turn, tools cached"
                 figures["e"] = await measure(label, turn, max(200, requests // 4), concurrency)
 
+                wait_healthy(f"http://127.0.0.1:{stub_port}/health")
+                model_env = {"ORCH_LLM": "openai:bench", "ORCH_OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1"}
+                for key, label, extra in (
+                    ("f", "(f) POST /query uncached, rules + templates", {}),
+                    ("g", "(g) POST /query uncached, model plan + answer", model_env),
+                ):
+                    url = _orchestrator(stack, env | extra | {"ORCH_ANSWER_TTL_S": "0"}, data / key)
+
+                    async def uncached(url: str = url, key: str = key) -> None:
+                        body = (await client.post(f"{url}/query", json=QUESTION)).json()
+                        assert not body["cached"] and body["trace"]["planner"] == ("llm" if key == "g" else "rules")
+
+                    figures[key] = await measure(label, uncached, max(200, requests // 4), concurrency)
+
                 connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=30)
                 async with aiohttp.ClientSession(connector=connector) as session:
                     source = HttpToolSource("chargebee", stack.urls["chargebee"], session)
@@ -134,19 +155,38 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
                     label = f"(d) mcp.Client tools/call ({mcp.protocol_version})"
                     figures[key] = await measure(label, sdk_call, max(200, requests // 4), concurrency)
     finally:
-        bare.terminate()
-        bare.wait(10)
+        for process in (bare, stub, *_EXTRA):
+            process.terminate()
+            process.wait(10)
         shutil.rmtree(data, ignore_errors=True)
     return figures
 
 
+_EXTRA: list[subprocess.Popen[bytes]] = []
+
+
+def _orchestrator(stack: Stack, env: dict[str, str], data: Path) -> str:
+    """One more orchestrator process on the stack's services, with these settings."""
+    port = free_port()
+    services = {name: url for name, url in stack.urls.items() if name != "orchestrator"}
+    full = os.environ | env | {"ORCH_PORT": str(port), "ORCH_SERVICES": json.dumps(services)}
+    data.mkdir(parents=True, exist_ok=True)
+    log = (data / "orchestrator.log").open("wb")
+    _EXTRA.append(subprocess.Popen([sys.executable, "-m", "orchestrator"], env=full, stdout=log, stderr=log))
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/health")
+    return url
+
+
 def report(figures: dict[str, Figure]) -> str:
-    a, b, c, d = figures["a"], figures["b"], figures["c"], figures["d"]
+    a, b, c, d, f, g = (figures[k] for k in "abcdfg")
     lines = [
         f"b/a throughput ratio: {b.rps / a.rps:.2f} (target >= 0.6); latency a/b: {a.median_ms / b.median_ms:.2f}",
         f"c/d median latency ratio: {c.median_ms / d.median_ms:.3f} (target <= 0.333); "
         f"vs legacy mode: {c.median_ms / figures['d_legacy'].median_ms:.3f}",
         f"e/a median latency ratio (conversation turn vs bare endpoint): {figures['e'].median_ms / a.median_ms:.2f}",
+        f"g/f median latency ratio (model path vs rules, both uncached): {g.median_ms / f.median_ms:.2f}"
+        f" (+{g.median_ms - f.median_ms:.2f} ms per request)",
     ]
     return "\n".join(lines)
 
