@@ -24,15 +24,13 @@ from orchestrator.caller import Caller
 from orchestrator.execution import SourceResult
 from orchestrator.llm.base import LLM
 from orchestrator.llm.prompts import PromptSet
-from orchestrator.llm.structured import defuse, generate_model, new_fence
+from orchestrator.llm.structured import EMAIL, URL, defuse, echoes_prompt, generate_model, new_fence, visible
 from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import RejectedStep
 from orchestrator.synthesis import Synthesis, TemplateSynthesizer, missing_note
 
 logger = logging.getLogger(__name__)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _CITATION = re.compile(r"\[source:\s*([^\]]+)\]")
-_URL = re.compile(r"(?:https?|ftp)://[^\s)\]>\"']+|www\.[^\s)\]>\"']+", re.IGNORECASE)
 
 
 class ModelAnswer(BaseModel):
@@ -81,7 +79,7 @@ class LLMSynthesizer:
         data = [(r, _as_text(r)) for r in results]
         allowed = _Allowed(
             emails={caller.user} | {e.lower() for r in answered for e in _email_fields(r.result)},
-            urls={u.lower() for _, text in data for u in _URL.findall(text)},
+            urls={u.lower() for _, text in data for u in URL.findall(text)},
         )
         budget = max(200, self.config.result_budget_chars // len(data))
         variables = {
@@ -92,6 +90,7 @@ class LLMSynthesizer:
             "max_answer_chars": self.config.max_answer_chars,
         }  # fmt: skip
         sources = {r.name for r in answered}
+        system = self.prompts["synthesize"].render(**variables).system
         try:
             output = await generate_model(
                 self.llm,
@@ -100,7 +99,7 @@ class LLMSynthesizer:
                 variables,
                 ModelAnswer,
                 max_output_tokens=self.config.max_output_tokens,
-                check=lambda a: _check(a, sources, allowed, fence, self.config.max_answer_chars),
+                check=lambda a: _check(a, sources, allowed, (fence, system), self.config.max_answer_chars),
             )
         except ServiceError as exc:
             extra = {"event_type": "llm_fallback", "purpose": "synthesize", "error": exc.code.value}
@@ -133,7 +132,7 @@ def _email_fields(value: object, key: str = "") -> list[str]:
     if isinstance(value, list):
         return [e for item in value for e in _email_fields(item, key)]
     if isinstance(value, str) and "email" in key.lower():
-        return _EMAIL.findall(value)
+        return EMAIL.findall(value)
     return []
 
 
@@ -141,20 +140,22 @@ def _truncate(text: str, budget: int) -> str:
     return text if len(text) <= budget else text[:budget] + " …[truncated]"
 
 
-def _check(answer: ModelAnswer, sources: set[str], allowed: _Allowed, fence: str, max_chars: int) -> None:
+def _check(answer: ModelAnswer, sources: set[str], allowed: _Allowed, prompt: tuple[str, str], max_chars: int) -> None:
     """Reject, for repair, an answer that cites what was not called or says what it cannot know."""
+    fence, system = prompt
     problems: list[str] = []
+    text = visible(answer.answer)
     cited = set(answer.used_sources) | {c.strip() for c in _CITATION.findall(answer.answer)}
     unknown = sorted(cited - sources)
     if unknown:
         problems.append(f"cites sources that were not called: {unknown}; only {sorted(sources)} may be cited")
     if len(answer.answer) > max_chars:
         problems.append(f"the answer has {len(answer.answer)} characters; at most {max_chars} are allowed")
-    if any(e.lower() not in allowed.emails for e in _EMAIL.findall(answer.answer)):
+    if any(e.lower() not in allowed.emails for e in EMAIL.findall(text)):
         problems.append("the answer names an email address that is not the user's or a record's email")
-    if any(u.lower().rstrip(".,;:") not in allowed.urls for u in _URL.findall(answer.answer)):
+    if any(u.lower().rstrip(".,;:") not in allowed.urls for u in URL.findall(text)):
         problems.append("the answer holds a link that is in no tool result")
-    if fence in answer.answer or fence in " ".join(answer.used_sources):
-        problems.append("the answer repeats the data delimiter")
+    if echoes_prompt(answer.answer, system, fence) or fence in " ".join(answer.used_sources):
+        problems.append("the answer repeats these instructions or the data delimiter")
     if problems:
         raise ValueError("; ".join(problems))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +32,27 @@ def new_fence() -> str:
 def defuse(text: str, fence: str) -> str:
     """`text` made safe to place inside `<fence>…</fence>`: it cannot contain the fence's name."""
     return text.replace(fence, "[removed]")
+
+
+EMAIL = re.compile(r"[\w.%+-]+@[\w.-]+\.\w{2,}")
+URL = re.compile(r"(?:https?|ftp)://[^\s)\]>\"']+|www\.[^\s)\]>\"']+", re.IGNORECASE)
+_MIN_ECHO = 40
+
+
+def visible(text: str) -> str:
+    """`text` as a reader sees it: NFKC-folded (fullwidth `＠` is `@`), so checks see what users see."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def echoes_prompt(text: str, system: str, fence: str) -> bool:
+    """Whether `text` repeats a line of the system prompt (fence name or not): a sign of the prompt leaking."""
+
+    def flat(value: str) -> str:
+        return " ".join(visible(value).replace(fence, "DATA").casefold().split())
+
+    seen = flat(text)
+    lines = [flat(line) for line in re.split(r"\n|(?<=[.:])\s", system)]
+    return fence in text or any(len(line) >= _MIN_ECHO and line in seen for line in lines)
 
 
 def parse_json_object(text: str) -> dict[str, Any]:

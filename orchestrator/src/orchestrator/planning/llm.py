@@ -24,7 +24,7 @@ from mcp_common.errors import ServiceError
 from orchestrator.caller import Caller
 from orchestrator.llm.base import LLM
 from orchestrator.llm.prompts import PromptSet
-from orchestrator.llm.structured import defuse, generate_model, new_fence
+from orchestrator.llm.structured import EMAIL, URL, defuse, echoes_prompt, generate_model, new_fence, visible
 from orchestrator.planning.base import Plan, Planner, Step, normalise
 from orchestrator.planning.rules import score_tool, split_clauses
 from orchestrator.state.base import scoped_key
@@ -108,6 +108,7 @@ class LLMPlanner:
             "question": defuse(question, fence),
             "max_steps": self.config.max_steps,
         }
+        system = self.prompts["plan"].render(**variables).system
         output = await generate_model(
             self.llm,
             self.prompts,
@@ -115,7 +116,7 @@ class LLMPlanner:
             variables,
             ModelPlan,
             max_output_tokens=self.config.max_output_tokens,
-            check=lambda plan: _check(plan, by_name, self.config.max_steps),
+            check=lambda plan: _check(plan, by_name, self.config.max_steps, (fence, system)),
         )
         steps = [Step(tool=s.tool, arguments=s.arguments) for s in output.steps]
         message = output.message if not steps else None
@@ -159,11 +160,19 @@ def _describe(tool: CatalogTool, fence: str) -> dict[str, str]:
     }
 
 
-def _check(plan: ModelPlan, tools: dict[str, CatalogTool], max_steps: int) -> None:
-    """Reject, for repair, a plan that names a tool not offered or arguments outside its schema."""
+def _check(plan: ModelPlan, tools: dict[str, CatalogTool], max_steps: int, prompt: tuple[str, str]) -> None:
+    """Reject, for repair, a plan that names a tool not offered or arguments outside its schema,
+    or whose clarifying message (shown to the user as the answer) holds an email address, a
+    link, or these instructions. The message may be cached and shown to other users of the
+    tenant, so it may name nobody, not even the caller."""
     if len(plan.steps) > max_steps:
         raise ValueError(f"the plan has {len(plan.steps)} steps; at most {max_steps} are allowed")
     problems: list[str] = []
+    if plan.message and not plan.steps:
+        fence, system = prompt
+        message = visible(plan.message)
+        if EMAIL.search(message) or URL.search(message) or echoes_prompt(plan.message, system, fence):
+            problems.append("the message may not hold an email address, a link or these instructions")
     for step in plan.steps:
         tool = tools.get(step.tool)
         if tool is None:
