@@ -90,7 +90,6 @@ class LLMSynthesizer:
             "max_answer_chars": self.config.max_answer_chars,
         }  # fmt: skip
         sources = {r.name for r in answered}
-        system = self.prompts["synthesize"].render(**variables).system
         try:
             output = await generate_model(
                 self.llm,
@@ -99,7 +98,7 @@ class LLMSynthesizer:
                 variables,
                 ModelAnswer,
                 max_output_tokens=self.config.max_output_tokens,
-                check=lambda a: _check(a, sources, allowed, (fence, system), self.config.max_answer_chars),
+                check=lambda a, system: _check(a, sources, allowed, (fence, system), self.config.max_answer_chars),
             )
         except ServiceError as exc:
             extra = {"event_type": "llm_fallback", "purpose": "synthesize", "error": exc.code.value}

@@ -79,12 +79,13 @@ async def generate_model(
     output_model: type[T],
     *,
     max_output_tokens: int,
-    check: Callable[[T], None] | None = None,
+    check: Callable[[T, str], None] | None = None,
 ) -> T:
     """One call to `prompt_name`; on unparsable or invalid output one call to the repair prompt.
 
-    `check` adds the caller's own rules (e.g. "only tools of the catalog"): it raises ValueError
-    with a message the repair prompt passes back to the model.
+    `check` adds the caller's own rules (e.g. "only tools of the catalog"): it gets the parsed
+    value and the rendered system prompt (to spot an echo of it) and raises ValueError with a
+    message the repair prompt passes back to the model.
     Raises `ServiceError`: the adapter's error when the model cannot be reached, LLM_BAD_OUTPUT
     when the repaired answer still does not fit `output_model` or `check`.
     """
@@ -95,7 +96,7 @@ async def generate_model(
         )
     )
     try:
-        return _parse(response.text, output_model, check)
+        return _parse(response.text, output_model, check, rendered.system)
     except ValueError as exc:
         first_error = str(exc)
     fence = variables.get("fence") or new_fence()
@@ -109,17 +110,17 @@ async def generate_model(
         LLMRequest(system=repair.system, prompt=repair.user, purpose="repair", max_output_tokens=max_output_tokens)
     )
     try:
-        return _parse(response.text, output_model, check)
+        return _parse(response.text, output_model, check, rendered.system)
     except ValueError as exc:
         raise ServiceError(ErrorCode.LLM_BAD_OUTPUT, f"{prompt_name}: {exc}") from exc
 
 
-def _parse(text: str, output_model: type[T], check: Callable[[T], None] | None) -> T:
+def _parse(text: str, output_model: type[T], check: Callable[[T, str], None] | None, system: str) -> T:
     try:
         value = output_model.model_validate(parse_json_object(text))
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:10])
         raise ValueError(f"the JSON does not fit the schema: {errors}") from None
     if check is not None:
-        check(value)
+        check(value, system)
     return value

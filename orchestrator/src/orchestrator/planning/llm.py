@@ -108,7 +108,6 @@ class LLMPlanner:
             "question": defuse(question, fence),
             "max_steps": self.config.max_steps,
         }
-        system = self.prompts["plan"].render(**variables).system
         output = await generate_model(
             self.llm,
             self.prompts,
@@ -116,7 +115,7 @@ class LLMPlanner:
             variables,
             ModelPlan,
             max_output_tokens=self.config.max_output_tokens,
-            check=lambda plan: _check(plan, by_name, self.config.max_steps, (fence, system)),
+            check=lambda plan, system: _check(plan, by_name, self.config.max_steps, (fence, system)),
         )
         steps = [Step(tool=s.tool, arguments=s.arguments) for s in output.steps]
         message = output.message if not steps else None
