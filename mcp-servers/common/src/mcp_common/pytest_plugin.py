@@ -3,6 +3,9 @@
 - `postgres` (session): a real PostgreSQL server, or the test is skipped when the binaries are
   missing; with `REQUIRE_POSTGRES=1` (as in CI) a missing server fails instead of skipping.
 - `database_url` (parametrised `sqlite` / `postgresql`): a fresh, empty database per test.
+- `redis_server` (session): a real `redis-server` on loopback (`REQUIRE_REDIS=1` fails when missing).
+- `firestore_emulator` (session): the npm Firestore emulator on loopback, as `FirestoreEmulator`
+  (`.host` is the `FIRESTORE_EMULATOR_HOST` value; `REQUIRE_FIRESTORE=1` fails when missing).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from mcp_common import emulators
+from mcp_common.emulators import EmulatorUnavailableError, FirestoreEmulator, RedisServer
 from mcp_common.postgres import PostgresServer, PostgresUnavailableError, postgres_server
 
 
@@ -35,3 +40,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    try:
+        with emulators.redis_server() as server:
+            yield server
+    except EmulatorUnavailableError as exc:
+        _missing("REQUIRE_REDIS", exc)
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator(request: pytest.FixtureRequest) -> Iterator[FirestoreEmulator]:
+    try:
+        directory = emulators.find_firestore_emulator(request.config.rootpath)
+        with emulators.firestore_emulator(directory) as emulator:
+            yield emulator
+    except EmulatorUnavailableError as exc:
+        _missing("REQUIRE_FIRESTORE", exc)
+
+
+def _missing(variable: str, exc: Exception) -> None:
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{variable}=1 but {exc}")
+    pytest.skip(str(exc))

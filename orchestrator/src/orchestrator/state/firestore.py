@@ -1,0 +1,75 @@
+"""Firestore KV store (`google-cloud-firestore` `AsyncClient`): one document per key.
+
+Layout: a collection per key namespace (`<prefix>_answer`, `<prefix>_tool`, `<prefix>_session`,
+`<prefix>_generation`, …), the document id is the SHA-256 of the key (any key becomes a valid id
+of fixed length), and each document holds `value` (bytes) and `expires_at` (a timestamp, absent
+for entries without TTL).
+
+Expiry is checked on every read: an expired document is a miss even while it still exists.
+Firestore deletes expired documents only when a TTL policy is enabled on the `expires_at` field
+of each collection group (see docs/state.md), and then within about a day; without a policy
+they stay until overwritten. Reads never delete, so a read cannot race a fresh write of the same
+key by another instance. Nothing here uses transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from google.api_core.retry_async import AsyncRetry
+from google.cloud.firestore import AsyncClient
+from google.cloud.firestore_v1.async_document import AsyncDocumentReference
+
+_NAMESPACE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class FirestoreKVStore:
+    """A `KVStore` on Firestore (Native mode); honours `FIRESTORE_EMULATOR_HOST`."""
+
+    def __init__(
+        self,
+        *,
+        project: str | None = None,
+        database: str = "(default)",
+        prefix: str = "orch",
+        timeout_s: float = 2.0,
+        client: AsyncClient | None = None,
+    ) -> None:
+        self.prefix = prefix
+        self._timeout_s = timeout_s
+        # One retry policy bounded by the call timeout: a slow Firestore is the caller's to judge.
+        self._retry = AsyncRetry(initial=0.05, maximum=0.5, timeout=timeout_s)
+        self._client = client or AsyncClient(project=project, database=database)
+
+    async def get(self, key: str) -> bytes | None:
+        snapshot = await self._document(key).get(retry=self._retry, timeout=self._timeout_s)
+        if not snapshot.exists:
+            return None
+        data: dict[str, Any] = snapshot.to_dict() or {}
+        expires_at = data.get("expires_at")
+        if isinstance(expires_at, datetime) and expires_at <= datetime.now(UTC):
+            return None
+        value = data.get("value")
+        return bytes(value) if isinstance(value, bytes | bytearray) else None
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        document: dict[str, Any] = {"value": value}
+        if ttl_s is not None:
+            document["expires_at"] = datetime.now(UTC) + timedelta(seconds=ttl_s)
+        await self._document(key).set(document, retry=self._retry, timeout=self._timeout_s)
+
+    async def delete(self, key: str) -> None:
+        await self._document(key).delete(retry=self._retry, timeout=self._timeout_s)
+
+    async def close(self) -> None:
+        self._client.close()  # type: ignore[no-untyped-call]
+
+    def collection_for(self, key: str) -> str:
+        namespace = _NAMESPACE.sub("_", key.split(":", 1)[0])[:64] or "default"
+        return f"{self.prefix}_{namespace}"
+
+    def _document(self, key: str) -> AsyncDocumentReference:
+        return self._client.collection(self.collection_for(key)).document(hashlib.sha256(key.encode()).hexdigest())
