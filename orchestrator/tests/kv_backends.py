@@ -48,8 +48,8 @@ def make_factory(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -
     raise ValueError(backend)
 
 
-@pytest.fixture(params=BACKENDS)
-async def kv_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[KVFactory]:
+@pytest.fixture(name="kv_factory", params=BACKENDS)
+async def kv_factory_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[KVFactory]:
     opened: list[KVStore] = []
     factory = make_factory(request, request.param, tmp_path)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kv_backends import KVFactory, kv_factory  # noqa: F401 (fixture)
+from kv_backends import KVFactory, kv_factory_fixture  # noqa: F401 (fixture)
 
 from orchestrator.state.base import scoped_key
 
