@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from orchestrator.state.base import scoped_key
-from orchestrator.state.cache import TieredCache
+from orchestrator.state.cache import ALL, ANSWERS, TieredCache
 from orchestrator.state.memory import MemoryKVStore
 from orchestrator.state.sqlite import SqliteKVStore
 
@@ -75,20 +75,20 @@ async def test_sqlite_entries_survive_a_restart_and_expire(tmp_path: Path) -> No
 
 async def test_invalidating_a_user_changes_their_generation_only() -> None:
     cache = TieredCache(MemoryKVStore())
-    ada_before = await cache.user_generation("default", "ada@example.com")
-    grace_before = await cache.user_generation("default", "grace@example.com")
-    await cache.invalidate_user("default", "ada@example.com")
-    assert await cache.user_generation("default", "ada@example.com") != ada_before
-    assert await cache.user_generation("default", "grace@example.com") == grace_before
+    ada_before = await cache.generation("default", "ada@example.com", (ALL, ANSWERS))
+    grace_before = await cache.generation("default", "grace@example.com", (ALL, ANSWERS))
+    await cache.invalidate("default", "ada@example.com")
+    assert await cache.generation("default", "ada@example.com", (ALL, ANSWERS)) != ada_before
+    assert await cache.generation("default", "grace@example.com", (ALL, ANSWERS)) == grace_before
 
 
 async def test_another_instance_sees_an_invalidation_within_the_generation_ttl() -> None:
     shared = MemoryKVStore()
     here, there = TieredCache(shared, generation_ttl_s=0.05), TieredCache(shared, generation_ttl_s=0.05)
-    before = await there.user_generation("default", "ada@example.com")
-    await here.invalidate_user("default", "ada@example.com")
+    before = await there.generation("default", "ada@example.com", (ANSWERS,))
+    await here.invalidate("default", "ada@example.com", ("order",))
+    assert await there.generation("default", "ada@example.com", (ANSWERS,)) == before  # within the bound
     await asyncio.sleep(0.1)
-    assert await there.user_generation("default", "ada@example.com") != before
-    assert await there.user_generation("default", "ada@example.com") == await here.user_generation(
-        "default", "ada@example.com"
-    )
+    after = await there.generation("default", "ada@example.com", (ANSWERS,))
+    assert after != before
+    assert after == await here.generation("default", "ada@example.com", (ANSWERS,))

@@ -9,10 +9,11 @@ from llm_scripted import ScriptedLLM
 from pydantic import SecretStr
 
 from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator.breaker import CircuitBreaker
 from orchestrator.llm.base import LLMCall, LLMRequest, LLMResponse, recording_calls
 from orchestrator.llm.factory import breaker_state, open_llm
 from orchestrator.llm.openai_compat import GoogleAccessToken, OpenAICompatible
-from orchestrator.llm.resilient import CircuitBreaker, ResilientLLM
+from orchestrator.llm.resilient import ResilientLLM
 from orchestrator.llm.vertex import VertexGemma
 from orchestrator.settings import Settings
 

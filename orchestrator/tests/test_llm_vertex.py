@@ -10,8 +10,9 @@ import pytest
 from llm_fakes import VertexFakeServer, reply_body, reply_hang, reply_status, reply_text
 
 from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator.breaker import CircuitBreaker
 from orchestrator.llm.base import LLMCall, LLMRequest, recording_calls
-from orchestrator.llm.resilient import CircuitBreaker, ResilientLLM
+from orchestrator.llm.resilient import ResilientLLM
 from orchestrator.llm.vertex import VertexGemma
 
 # The SDK subclasses aiohttp.ClientSession for its connection pool, which aiohttp flags as discouraged.

@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
 from orchestrator.api import errors, health, orchestrate, query
+from orchestrator.breaker import CircuitBreaker
 from orchestrator.conversation.engine import ConversationEngine
 from orchestrator.conversation.intents import IntentClassifier, RuleIntentClassifier
 from orchestrator.conversation.llm_intents import LLMIntentClassifier
@@ -29,8 +30,8 @@ from orchestrator.planning.base import Planner
 from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.settings import Settings
-from orchestrator.state.base import KVStore
 from orchestrator.state.cache import TieredCache
+from orchestrator.state.factory import open_store
 from orchestrator.state.sessions import SessionStore
 from orchestrator.synthesis import Synthesizer, TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
@@ -67,17 +68,6 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def open_store(settings: Settings) -> KVStore:
-    """The shared (L1) store named by `state_backend`."""
-    if settings.state_backend == "memory":
-        from orchestrator.state.memory import MemoryKVStore
-
-        return MemoryKVStore()
-    from orchestrator.state.sqlite import SqliteKVStore
-
-    return SqliteKVStore(settings.state_path)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -92,7 +82,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             l2_max_entries=settings.l2_max_entries,
             l2_max_ttl_s=settings.l2_max_ttl_s,
             l1_timeout_s=settings.l1_timeout_s,
+            l1_breaker=CircuitBreaker(settings.l1_breaker_failures, settings.l1_breaker_cooldown_s),
+            generation_ttl_s=settings.invalidation_bound_s,
         )
+        app.state.cache = cache
         executor_config = ExecutorConfig(
             call_timeout_s=settings.call_timeout_s,
             deadline_s=settings.deadline_s,

@@ -15,7 +15,8 @@ from orchestrator.llm.base import LLMCall, recording_calls
 from orchestrator.planning.base import Plan, Planner, normalise
 from orchestrator.planning.validation import RejectedStep, ValidatedStep, validate_plan
 from orchestrator.state.base import scoped_key
-from orchestrator.state.cache import TieredCache
+from orchestrator.state.cache import ANSWERS, TieredCache
+from orchestrator.state.flight import SingleFlight
 from orchestrator.synthesis import Synthesis, Synthesizer
 from orchestrator.tools.catalog import Catalog
 
@@ -50,13 +51,14 @@ class Engine:
         self.config = config
         self.model = model
         self.prompt_versions = dict(prompt_versions or {})
+        self._flights: SingleFlight[QueryResponse] = SingleFlight()
         # Answers depend on who planned and wrote them: a new model or prompt never serves old answers.
         self._variant = "|".join([planner.name, synthesizer.name, model or "-", *sorted(self.prompt_versions.values())])
 
     async def query(self, question: str, caller: Caller) -> QueryResponse:
         start = time.perf_counter()
         trace_id = _trace_id()
-        generation = await self.cache.user_generation(caller.tenant, caller.user)
+        generation = await self.cache.generation(caller.tenant, caller.user, (ANSWERS,))
         key = scoped_key(
             "answer",
             tenant=caller.tenant,
@@ -78,6 +80,15 @@ class Engine:
                     "trace": QueryTrace(planner="answer-cache", synthesizer="answer-cache"),
                 }
             )
+        response, joined = await self._flights.run(key, lambda: self._answer(question, caller, key, trace_id, start))
+        if not joined:
+            return response
+        # Another request of this caller asked the same question at the same time: one answer for both.
+        self._record(trace_id, caller, question, start, cache_layer="in-flight")
+        trace = (response.trace or QueryTrace(planner="", synthesizer="")).model_copy(update={"shared_flight": True})
+        return response.model_copy(update={"trace_id": trace_id, "timestamp": _now(), "trace": trace}, deep=True)
+
+    async def _answer(self, question: str, caller: Caller, key: str, trace_id: str, start: float) -> QueryResponse:
         with recording_calls() as llm_calls:
             plan = await self.planner.plan(question, caller, self.catalog)
             steps, rejected = validate_plan(plan, self.catalog, caller)

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import json
 import logging
 import time
@@ -23,7 +25,8 @@ from mcp_common.wire import CallContext
 from orchestrator.caller import Caller
 from orchestrator.planning.validation import ValidatedStep
 from orchestrator.state.base import scoped_key
-from orchestrator.state.cache import TieredCache
+from orchestrator.state.cache import ALL, TieredCache
+from orchestrator.state.flight import SingleFlight
 from orchestrator.tools.catalog import Catalog
 
 logger = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ class Executor:
         self.catalog = catalog
         self.cache = cache
         self.config = config
+        self._flights: SingleFlight[SourceResult] = SingleFlight()
 
     async def run(self, steps: list[ValidatedStep], caller: Caller) -> list[SourceResult]:
         """One result per step, in step order, within the overall deadline."""
@@ -84,15 +88,26 @@ class Executor:
     async def _run_step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
         start = time.perf_counter()
         key = await self._cache_key(step, caller)
-        hit = await self.cache.get(key) if key else None
+        if key is None:
+            return await self._live(step, caller, None)
+        hit = await self.cache.get(key)
         if hit is not None:
             return _ok(step, json.loads(hit.value), tracing.elapsed_ms(start), cached=True, attempts=0)
+        # Concurrent identical reads (same user, same generation, same arguments) make one call.
+        result, joined = await self._flights.run(key, lambda: self._live(step, caller, key))
+        if joined:
+            shared = copy.deepcopy(result.result)  # each request owns its result
+            return dataclasses.replace(result, result=shared, latency_ms=tracing.elapsed_ms(start), attempts=0)
+        return result
+
+    async def _live(self, step: ValidatedStep, caller: Caller, key: str | None) -> SourceResult:
+        start = time.perf_counter()
         with tracing.span("tool_call", target_service=step.tool.service, tool=step.tool.info.name) as span:
             outcome, attempts = await self._call_with_retries(step, caller)
             if step.tool.info.writes:
-                # The write may have changed anything cached for this user (even when its answer
-                # was an error or a timeout): their cached reads start afresh.
-                await self.cache.invalidate_user(caller.tenant, caller.user)
+                # The write may have changed what is cached for this user (even when its answer was an
+                # error or a timeout): their answers and the reads it declares start afresh.
+                await self.cache.invalidate(caller.tenant, caller.user, step.tool.info.invalidates)
             if isinstance(outcome, ServiceError):
                 span.status = outcome.code.value
                 return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
@@ -147,7 +162,8 @@ class Executor:
         if step.tool.info.writes or step.tool.info.cache_ttl_s <= 0:
             return None
         args = json.dumps(step.arguments, sort_keys=True, default=str)
-        generation = await self.cache.user_generation(caller.tenant, caller.user)
+        scope = step.tool.info.cache_scope or step.tool.service
+        generation = await self.cache.generation(caller.tenant, caller.user, (ALL, scope))
         return scoped_key("tool", tenant=caller.tenant, user=caller.user, parts=(generation, step.tool.name, args))
 
 

@@ -34,10 +34,30 @@ class Settings(BaseSettings):
         "`GET {url}/mcp/tools` and namespaced `name.tool`.",
     )
     tenant: str = Field(default="default", description="Tenant id that scopes every cache key.")
-    state_backend: Literal["sqlite", "memory"] = Field(
-        default="sqlite", description="Shared (L1) state store: `sqlite` (embedded, persistent) or `memory`."
+    state_backend: Literal["sqlite", "memory", "redis", "firestore"] = Field(
+        default="sqlite",
+        validation_alias=AliasChoices("ORCH_STATE_BACKEND", "STATE_BACKEND"),
+        description="Shared (L1) store of caches and sessions: `sqlite` (embedded, one host), `memory` (one "
+        "process), `redis` (`ORCH_REDIS_URL`) or `firestore` (`ORCH_FIRESTORE_PROJECT`). Instances of one "
+        "deployment must share `redis` or `firestore`.",
     )
     state_path: str = Field(default="var/orchestrator-state.sqlite3", description="SQLite file for `sqlite`.")
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://127.0.0.1:6379/0"),
+        description="Redis URL for `redis` (`redis://[:password@]host:port/db`, `rediss://` for TLS).",
+    )
+    firestore_project: str | None = Field(
+        default=None, description="Google Cloud project of the Firestore database; unset uses the ADC project."
+    )
+    firestore_database: str = Field(default="(default)", description="Firestore database id.")
+    state_prefix: str = Field(
+        default="orch",
+        pattern=r"^[A-Za-z0-9_-]{1,32}$",
+        description="Prefix of Redis keys and Firestore collections, so deployments can share one store.",
+    )
+    state_timeout_s: float = Field(
+        default=2.0, gt=0, description="Timeout of one call to the shared store (sessions; caches use the L1 timeout)."
+    )
     answer_ttl_s: float = Field(default=60.0, ge=0, description="Upper bound on how long an answer is cached.")
     session_ttl_s: float = Field(
         default=24 * 3600, gt=0, description="How long an idle conversation (cart, pending confirmation) is kept."
@@ -45,6 +65,18 @@ class Settings(BaseSettings):
     l2_max_entries: int = Field(default=10_000, ge=1, description="Entries kept in the in-memory (L2) cache.")
     l2_max_ttl_s: float = Field(default=30.0, ge=0, description="Upper bound on an L2 entry's lifetime.")
     l1_timeout_s: float = Field(default=0.5, gt=0, description="Timeout of each shared-cache (L1) call.")
+    l1_breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive L1 failures after which the cache stops asking L1 for a while."
+    )
+    l1_breaker_cooldown_s: float = Field(
+        default=5.0, gt=0, description="How long the cache serves from memory alone before trying L1 again."
+    )
+    invalidation_bound_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="How long another instance may still serve a user's cached reads after a write: users' "
+        "cache generations are re-read from L1 at most this often.",
+    )
     call_timeout_s: float = Field(default=3.0, gt=0, description="Timeout of one tool call attempt.")
     deadline_s: float = Field(default=8.0, gt=0, description="Overall deadline for all tool calls of a request.")
     retries: int = Field(default=2, ge=0, le=5, description="Extra attempts for read-only tools on retryable errors.")

@@ -12,6 +12,7 @@ async def get_subscription(args: EmailArgs, ctx: CallContext) -> SubscriptionRes
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class ToolSpec:
     identity_args: tuple[str, ...] = ()
     cache_ttl_s: float = 0.0
     examples: tuple[str, ...] = ()
+    cache_scope: str = ""
+    invalidates: tuple[str, ...] | None = None
 
     def info(self) -> ToolInfo:
         return ToolInfo(
@@ -53,6 +56,8 @@ class ToolSpec:
             identity_args=list(self.identity_args),
             cache_ttl_s=self.cache_ttl_s,
             examples=list(self.examples),
+            cache_scope=None if self.writes else self.cache_scope or None,
+            invalidates=list(self.invalidates) if self.invalidates is not None else None,
         )
 
 
@@ -72,8 +77,15 @@ class ToolRegistry:
         identity_args: Sequence[str] = (),
         cache_ttl_s: float = 0.0,
         examples: Sequence[str] = (),
+        cache_scope: str | None = None,
+        invalidates: Sequence[str] | None = None,
     ) -> Callable[[Callable[[InT, CallContext], Awaitable[OutT]]], Callable[[InT, CallContext], Awaitable[OutT]]]:
-        """Register an async `(args: InputModel, ctx: CallContext) -> OutputModel` function."""
+        """Register an async `(args: InputModel, ctx: CallContext) -> OutputModel` function.
+
+        Caching: a read tool's results are cached for `cache_ttl_s` under `cache_scope` (default: this
+        service's name). A write tool names in `invalidates` the scopes whose cached reads of the caller
+        it makes stale (e.g. `("order", "tracking")`); left out, it invalidates all of the caller's reads.
+        """
 
         def register(
             fn: Callable[[InT, CallContext], Awaitable[OutT]],
@@ -92,6 +104,8 @@ class ToolRegistry:
                     identity_args=tuple(identity_args),
                     cache_ttl_s=cache_ttl_s,
                     examples=tuple(examples),
+                    cache_scope=cache_scope or "",
+                    invalidates=tuple(invalidates) if invalidates is not None else None,
                 )
             )
             return fn
@@ -106,6 +120,12 @@ class ToolRegistry:
             raise ValueError(f"identity args {sorted(unknown)} are not fields of {spec.input_model.__name__}")
         if not spec.description:
             raise ValueError(f"tool {spec.name!r} needs a description")
+        if spec.invalidates is not None and not spec.writes:
+            raise ValueError(f"tool {spec.name!r} reads only: it cannot invalidate cached reads")
+        if spec.writes and spec.cache_scope:
+            raise ValueError(f"tool {spec.name!r} writes: its results are never cached, it has no cache scope")
+        if not spec.writes and not spec.cache_scope:
+            spec = dataclasses.replace(spec, cache_scope=self.service)
         self._tools[spec.name] = spec
 
     def get(self, name: str) -> ToolSpec:

@@ -53,6 +53,14 @@ class ToolInfo(BaseModel):
     identity_args: list[str] = Field(description="Arguments that name the end user; bound to the caller.")
     cache_ttl_s: float = Field(description="How long a result may be cached; 0 disables caching.")
     examples: list[str] = Field(description="Example user utterances this tool answers.")
+    cache_scope: str | None = Field(
+        default=None, description="Read tools: the scope their cached results belong to (default: the service)."
+    )
+    invalidates: list[str] | None = Field(
+        default=None,
+        description="Write tools: the cache scopes of the caller's reads this write makes stale; "
+        "null means all of the caller's cached reads.",
+    )
 
 
 class ToolListing(BaseModel):

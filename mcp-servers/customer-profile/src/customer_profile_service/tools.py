@@ -50,7 +50,12 @@ def build_registry(repository: ProfileRepository) -> ToolRegistry:
         can eat, where to deliver, or their loyalty points."""
         return _found(await repository.get(args.email))
 
-    @registry.tool(writes=True, identity_args=("email",), examples=PREFERENCE_EXAMPLES)
+    @registry.tool(
+        writes=True,
+        identity_args=("email",),
+        examples=PREFERENCE_EXAMPLES,
+        invalidates=("customer_profile", "recommendations"),
+    )
     async def update_preferences(args: UpdatePreferencesArgs, ctx: CallContext) -> UserProfileResponse:
         """Change the customer's dietary preferences, allergens and/or favourite cuisines. Each
         list given REPLACES the stored one (send the full new list; an empty list clears it);
@@ -68,7 +73,7 @@ def build_registry(repository: ProfileRepository) -> ToolRegistry:
         )
         return _found(profile)
 
-    @registry.tool(writes=True, identity_args=("email",), examples=ADDRESS_EXAMPLES)
+    @registry.tool(writes=True, identity_args=("email",), examples=ADDRESS_EXAMPLES, invalidates=("customer_profile",))
     async def add_address(args: AddAddressArgs, ctx: CallContext) -> UserProfileResponse:
         """Save a new delivery address (home, work or other) on the customer's profile,
         optionally as the default delivery address. Returns the updated profile with the new

@@ -22,6 +22,9 @@ from order_service.models import (
 )
 from order_service.service import OrderService
 
+# An order placed or cancelled changes what the caller's order list, tracking and recommendations say.
+ORDER_READS = ("order", "tracking", "recommendations")
+
 CREATE_EXAMPLES = (
     "order a paneer tikka masala to my home address",
     "place an order for two margherita pizzas",
@@ -64,7 +67,7 @@ def build_registry(orders: Callable[[], OrderService]) -> ToolRegistry:
     """The `order` registry bound to the running `OrderService` that `orders()` returns."""
     registry = ToolRegistry("order")
 
-    @registry.tool(writes=True, identity_args=("email",), examples=CREATE_EXAMPLES)
+    @registry.tool(writes=True, identity_args=("email",), examples=CREATE_EXAMPLES, invalidates=ORDER_READS)
     async def create_order(args: CreateOrderArgs, ctx: CallContext) -> OrderResponse:
         """Place a food delivery order for the customer: menu item ids with quantities (and
         optional kitchen notes) delivered to one of their saved addresses. Prices come from the
@@ -99,7 +102,7 @@ def build_registry(orders: Callable[[], OrderService]) -> ToolRegistry:
         in all. Use for order history, what they ordered before, or reordering."""
         return await orders().list_orders(args.email, args.limit)
 
-    @registry.tool(writes=True, examples=CANCEL_EXAMPLES)
+    @registry.tool(writes=True, examples=CANCEL_EXAMPLES, invalidates=ORDER_READS)
     async def cancel_order(args: CancelOrderArgs, ctx: CallContext) -> OrderResponse:
         """Cancel one of the caller's food orders, with the customer's reason. Possible while the
         order is placed, confirmed or preparing; once out for delivery (or delivered, or already

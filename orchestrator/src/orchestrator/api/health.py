@@ -14,6 +14,7 @@ from mcp_common.tracing import elapsed_ms
 from orchestrator import __version__
 from orchestrator.api.deps import EngineDep
 from orchestrator.llm.factory import breaker_state
+from orchestrator.state.cache import TieredCache
 from orchestrator.tools.source import ToolSource
 
 router = APIRouter()
@@ -33,6 +34,17 @@ class ModelHealth(BaseModel):
     )
 
 
+class CacheHealth(BaseModel):
+    backend: str = Field(description="The shared (L1) store: `sqlite`, `memory`, `redis` or `firestore`.")
+    l1: Literal["closed", "open", "half_open"] = Field(
+        description="`open` while the shared store is skipped after repeated failures (answers come from memory "
+        "and live calls)."
+    )
+    counters: dict[str, int] = Field(
+        description="Since start: memory_hits, shared_hits, misses, l1_errors, l1_skipped, invalidations."
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
@@ -40,19 +52,24 @@ class Health(BaseModel):
     tools: int
     services: dict[str, ServiceHealth]
     llm: ModelHealth
+    cache: CacheHealth
 
 
 @router.get("/health", response_model=Health, summary="Health of the orchestrator and its services")
 async def health(engine: EngineDep, request: Request) -> Health:
-    """`ok` when every service answers its own health check and the model's circuit is not open,
-    else `degraded` (still HTTP 200: the orchestrator keeps answering with what is up)."""
+    """`ok` when every service answers its own health check and neither the model's circuit nor the shared
+    cache's is open, else `degraded` (still HTTP 200: the orchestrator keeps answering with what is up)."""
     catalog = engine.catalog
     names = list(catalog.sources)
     checks = await asyncio.gather(*(_check(catalog.sources[n], catalog.status[n].tools) for n in names))
     services = dict(zip(names, checks, strict=True))
     llm = request.app.state.llm
     model = ModelHealth(model=llm.name if llm else "rules", circuit=breaker_state(llm))
-    healthy = all(s.status == "ok" for s in services.values()) and model.circuit != "open"
+    cache: TieredCache = request.app.state.cache
+    cache_health = CacheHealth(
+        backend=request.app.state.settings.state_backend, l1=cache.l1_state, counters=cache.stats.as_dict()
+    )
+    healthy = all(s.status == "ok" for s in services.values()) and model.circuit != "open" and cache.l1_state != "open"
     return Health(
         status="ok" if healthy else "degraded",
         version=__version__,
@@ -60,6 +77,7 @@ async def health(engine: EngineDep, request: Request) -> Health:
         tools=len(catalog.tools()),
         services=services,
         llm=model,
+        cache=cache_health,
     )
 
 

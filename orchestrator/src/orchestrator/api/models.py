@@ -59,6 +59,11 @@ class QueryTrace(BaseModel):
     )
     llm_calls: list[LLMCallInfo] = Field(default_factory=list)
     prompt_versions: dict[str, str] = Field(default_factory=dict, description="Prompt versions behind this answer.")
+    shared_flight: bool = Field(
+        default=False,
+        description="The same question of the same caller was being answered when this request arrived: it "
+        "received that answer instead of planning and calling again.",
+    )
 
 
 class QueryResponse(BaseModel):

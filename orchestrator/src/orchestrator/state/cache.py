@@ -1,13 +1,18 @@
 """TieredCache: L2 in-process memory in front of L1, the shared KV store.
 
 A read tries L2, then L1 (and fills L2 from it). A write goes to both. L1 failures and slow
-L1 calls never fail a request: they are logged, counted, and the call proceeds as a miss.
+L1 calls never fail a request: they are logged, counted, and the call proceeds as a miss. After
+`l1_breaker_failures` failures in a row the cache stops asking L1 for `l1_breaker_cooldown_s`
+(requests are served from L2 and live calls without waiting on a dead store), then tries again.
 
-Invalidation is per user and O(1): every cached read of a user carries the user's *generation*
-in its key (`user_generation`); a write tool that succeeds bumps it (`invalidate_user`), so
-everything cached for that user before the write is never read again and simply expires. The
-generation is read through L2 with a short TTL (`generation_ttl_s`): on this instance the bump is
-seen at once; another instance sharing L1 sees it within that TTL.
+Invalidation is per user, per scope, and O(1) per write. A user has a *generation* per cache
+scope (a service name, `*` for all of them, `answers` for whole answers), a random token stored
+in L1. Every cached read carries the generations of its scope and of `*` in its key; every cached
+answer carries the `answers` generation. A write bumps `answers` and the scopes it declares
+(`invalidates`), or `*` when it declares none, so everything cached for that user in those scopes
+before the write is never read again and simply expires. Generations are read through L2 for at
+most `generation_ttl_s`: on the instance that wrote, the bump is seen at once; another instance
+sharing L1 sees it within that bound.
 """
 
 from __future__ import annotations
@@ -16,18 +21,39 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Literal, TypeVar
 
-from cachetools import TLRUCache
+from cachetools import LRUCache, TLRUCache
 
+from orchestrator.breaker import BreakerState, CircuitBreaker
 from orchestrator.state.base import KVStore, scoped_key
 
 logger = logging.getLogger(__name__)
 
 Layer = Literal["memory", "shared"]
 T = TypeVar("T")
+
+ANSWERS = "answers"
+"""The generation scope of whole answers: every write of a user bumps it."""
+ALL = "*"
+"""The generation scope every cached read carries: a write that declares no scopes bumps it."""
+
+
+@dataclass
+class CacheStats:
+    """Counters since start; shown by `/health`."""
+
+    memory_hits: int = 0
+    shared_hits: int = 0
+    misses: int = 0
+    l1_errors: int = 0
+    l1_skipped: int = 0
+    invalidations: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -46,6 +72,7 @@ class TieredCache:
         l2_max_entries: int = 10_000,
         l2_max_ttl_s: float = 30.0,
         l1_timeout_s: float = 0.5,
+        l1_breaker: CircuitBreaker | None = None,
         generation_ttl_s: float = 1.0,
         generation_max_age_s: float = 7 * 24 * 3600,
     ) -> None:
@@ -55,35 +82,44 @@ class TieredCache:
         )
         self._l2_max_ttl_s = l2_max_ttl_s
         self._l1_timeout_s = l1_timeout_s
+        self._breaker = l1_breaker or CircuitBreaker(failures=5, cooldown_s=5.0)
         self._generation_ttl_s = generation_ttl_s
         self._generation_max_age_s = generation_max_age_s
-        self.l1_errors = 0
+        # The last generation this instance knew of each user scope: used while L1 cannot be read, so
+        # a write made during an outage is not forgotten when its short-lived L2 entry expires.
+        self._known_generations: LRUCache[str, str] = LRUCache(maxsize=l2_max_entries)
+        self.stats = CacheStats()
 
-    async def user_generation(self, tenant: str, user: str) -> str:
-        """The user's current cache generation; part of every key of their cached reads."""
-        key = _generation_key(tenant, user)
-        entry = self._l2.get(key)
-        if entry is not None:
-            return entry[0].decode()
-        value = await self._l1(self.shared.get(key), key)
-        generation = value.decode() if value else "0"
-        self._l2[key] = (generation.encode(), time.monotonic() + self._generation_ttl_s)
-        return generation
+    @property
+    def l1_errors(self) -> int:
+        return self.stats.l1_errors
 
-    async def invalidate_user(self, tenant: str, user: str) -> None:
-        """Make every cached read of this user unreachable (after one of their writes)."""
-        key = _generation_key(tenant, user)
-        generation = secrets.token_hex(8).encode()
-        self._l2[key] = (generation, time.monotonic() + self._generation_ttl_s)
-        await self._l1(self.shared.set(key, generation, self._generation_max_age_s), key)
+    @property
+    def l1_state(self) -> BreakerState:
+        """`open` while L1 is skipped after repeated failures."""
+        return self._breaker.state
+
+    async def generation(self, tenant: str, user: str, scopes: Sequence[str]) -> str:
+        """The user's current generations of `scopes`, as one key part."""
+        values = await asyncio.gather(*(self._generation(tenant, user, scope) for scope in scopes))
+        return ".".join(values)
+
+    async def invalidate(self, tenant: str, user: str, scopes: Sequence[str] | None = None) -> None:
+        """After one of the user's writes: their answers, and their cached reads in `scopes` (all when None)."""
+        targets = dict.fromkeys([ANSWERS, *(scopes if scopes is not None else [ALL])])
+        self.stats.invalidations += 1
+        await asyncio.gather(*(self._bump(tenant, user, scope) for scope in targets))
 
     async def get(self, key: str) -> CacheHit | None:
         entry = self._l2.get(key)
         if entry is not None:
+            self.stats.memory_hits += 1
             return CacheHit(entry[0], "memory")
         value = await self._l1(self.shared.get(key), key)
         if value is None:
+            self.stats.misses += 1
             return None
+        self.stats.shared_hits += 1
         self._put_l2(key, value, self._l2_max_ttl_s)
         return CacheHit(value, "shared")
 
@@ -97,20 +133,62 @@ class TieredCache:
         self._l2.pop(key, None)
         await self._l1(self.shared.delete(key), key)
 
+    async def _generation(self, tenant: str, user: str, scope: str) -> str:
+        key = _generation_key(tenant, user, scope)
+        entry = self._l2.get(key)
+        if entry is not None:
+            return entry[0].decode()
+        ok, value = await self._l1_try(self.shared.get(key), key)
+        if ok:
+            generation = value.decode() if value else "0"
+            self._known_generations[key] = generation
+        else:
+            generation = self._known_generations.get(key, "0")
+        self._l2[key] = (generation.encode(), time.monotonic() + self._generation_ttl_s)
+        return generation
+
+    async def _bump(self, tenant: str, user: str, scope: str) -> None:
+        key = _generation_key(tenant, user, scope)
+        generation = secrets.token_hex(8)
+        self._known_generations[key] = generation
+        self._l2[key] = (generation.encode(), time.monotonic() + self._generation_ttl_s)
+        await self._l1(self.shared.set(key, generation.encode(), self._generation_max_age_s), key)
+
     def _put_l2(self, key: str, value: bytes, ttl_s: float) -> None:
         self._l2[key] = (value, time.monotonic() + min(ttl_s, self._l2_max_ttl_s))
 
     async def _l1(self, op: Awaitable[T], key: str) -> T | None:
+        return (await self._l1_try(op, key))[1]
+
+    async def _l1_try(self, op: Awaitable[T], key: str) -> tuple[bool, T | None]:
+        """(True, result) when L1 answered; (False, None) when it failed, timed out or is skipped."""
+        if not self._breaker.allow():
+            self.stats.l1_skipped += 1
+            if asyncio.iscoroutine(op):
+                op.close()  # never awaited: the store is not asked while the circuit is open
+            return False, None
         try:
             async with asyncio.timeout(self._l1_timeout_s):
-                return await op
+                result = await op
+        except asyncio.CancelledError:
+            self._breaker.abandon()
+            raise
         except Exception as exc:
-            self.l1_errors += 1
+            self.stats.l1_errors += 1
+            was_open = self._breaker.state == "open"
+            self._breaker.failure()
             logger.warning(
                 "shared cache unavailable: %r", exc, extra={"event_type": "cache_l1_error", "cache_key": key}
             )
-            return None
+            if not was_open and self._breaker.state == "open":
+                logger.error(
+                    "shared cache skipped for %.0f s after repeated failures", self._breaker.cooldown_s,
+                    extra={"event_type": "cache_l1_circuit_open"},
+                )  # fmt: skip
+            return False, None
+        self._breaker.success()
+        return True, result
 
 
-def _generation_key(tenant: str, user: str) -> str:
-    return scoped_key("generation", tenant=tenant, user=user, parts=())
+def _generation_key(tenant: str, user: str, scope: str) -> str:
+    return scoped_key("generation", tenant=tenant, user=user, parts=(scope,))
