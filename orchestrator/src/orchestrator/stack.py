@@ -67,6 +67,27 @@ class Stack:
         proc.kill()
         proc.wait(10)
 
+    def start_orchestrator(
+        self,
+        name: str,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        *,
+        timeout_s: float = 60.0,
+    ) -> str:
+        """One more orchestrator process on the running services (another instance of the deployment)."""
+        services = {n: url for n, url in self.urls.items() if not n.startswith("orchestrator")}
+        proc_env = _base_env(env) | {"PORT": str(port), "ORCH_SERVICES": json.dumps(services)}
+        _start(self, name, [sys.executable, "-m", "orchestrator"], proc_env, f"http://127.0.0.1:{port}", self.log_dir)
+        _wait_healthy(self, name, timeout_s, None)
+        return self.urls[name]
+
+    def terminate(self, name: str) -> None:
+        """Stop one process as Cloud Run would (SIGTERM, then kill after 10 s) and forget it."""
+        proc = self.processes.pop(name)
+        self.urls.pop(name, None)
+        _terminate([proc])
+
 
 @contextmanager
 def run_stack(
@@ -78,10 +99,12 @@ def run_stack(
     log_dir: Path | None = None,
     on_ready: Callable[[str, str], None] | None = None,
     timeout_s: float = 60.0,
+    orchestrator: bool = True,
 ) -> Iterator[Stack]:
-    """Start the services, then the orchestrator pointed at them; stop everything on exit."""
+    """Start the services, then (unless `orchestrator` is false) the orchestrator pointed at them;
+    stop everything on exit."""
     stack = Stack(log_dir=log_dir)
-    base_env = {k: v for k, v in os.environ.items() if k != "PORT"} | {"PYTHONUNBUFFERED": "1"} | dict(env or {})
+    base_env = _base_env(env)
     try:
         for svc in services:
             port = (ports or {}).get(svc.name, svc.port)
@@ -99,6 +122,9 @@ def run_stack(
             )
         for svc in services:
             _wait_healthy(stack, svc.name, timeout_s, on_ready)
+        if not orchestrator:
+            yield stack
+            return
         orch_env = base_env | {
             "PORT": str(orchestrator_port),
             "ORCH_SERVICES": json.dumps({s.name: stack.urls[s.name] for s in services}),
@@ -137,11 +163,19 @@ def _wait_healthy(stack: Stack, name: str, timeout_s: float, on_ready: Callable[
     raise TimeoutError(f"{name} did not become healthy at {url} within {timeout_s:.0f}s")
 
 
+def _base_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PORT"} | {"PYTHONUNBUFFERED": "1"} | dict(env or {})
+
+
 def _stop_all(stack: Stack) -> None:
-    for proc in reversed(stack.processes.values()):
+    _terminate(list(reversed(stack.processes.values())))
+
+
+def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
+    for proc in processes:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    for proc in stack.processes.values():
+    for proc in processes:
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:

@@ -69,7 +69,9 @@ async def health(engine: EngineDep, request: Request) -> Health:
     cache_health = CacheHealth(
         backend=request.app.state.settings.state_backend, l1=cache.l1_state, counters=cache.stats.as_dict()
     )
-    healthy = all(s.status == "ok" for s in services.values()) and model.circuit != "open" and cache.l1_state != "open"
+    healthy = (
+        all(s.status == "ok" for s in services.values()) and model.circuit != "open" and cache.l1_state == "closed"
+    )
     return Health(
         status="ok" if healthy else "degraded",
         version=__version__,

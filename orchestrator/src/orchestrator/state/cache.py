@@ -175,14 +175,14 @@ class TieredCache:
             raise
         except Exception as exc:
             self.stats.l1_errors += 1
-            was_open = self._breaker.state == "open"
+            was_closed = self._breaker.state == "closed"
             self._breaker.failure()
             logger.warning(
                 "shared cache unavailable: %r", exc, extra={"event_type": "cache_l1_error", "cache_key": key}
             )
-            if not was_open and self._breaker.state == "open":
+            if was_closed and self._breaker.state == "open":
                 logger.error(
-                    "shared cache skipped for %.0f s after repeated failures", self._breaker.cooldown_s,
+                    "shared cache skipped for %.1f s after repeated failures", self._breaker.cooldown_s,
                     extra={"event_type": "cache_l1_circuit_open"},
                 )  # fmt: skip
             return False, None

@@ -10,19 +10,25 @@ Firestore deletes expired documents only when a TTL policy is enabled on the `ex
 of each collection group (see docs/state.md), and then within about a day; without a policy
 they stay until overwritten. Reads never delete, so a read cannot race a fresh write of the same
 key by another instance. Nothing here uses transactions.
+
+After a call the client failed, the client is replaced (at most once a second): a gRPC channel whose
+server went away reconnects with a growing backoff (up to minutes); a new channel connects at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from google.api_core.retry_async import AsyncRetry
 from google.cloud.firestore import AsyncClient
 from google.cloud.firestore_v1.async_document import AsyncDocumentReference
 
+T = TypeVar("T")
 _NAMESPACE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -42,10 +48,12 @@ class FirestoreKVStore:
         self._timeout_s = timeout_s
         # One retry policy bounded by the call timeout: a slow Firestore is the caller's to judge.
         self._retry = AsyncRetry(initial=0.05, maximum=0.5, timeout=timeout_s)
-        self._client = client or AsyncClient(project=project, database=database)
+        self._new_client: Callable[[], AsyncClient] = lambda: AsyncClient(project=project, database=database)
+        self._client = client or self._new_client()
+        self._replaced_at = 0.0
 
     async def get(self, key: str) -> bytes | None:
-        snapshot = await self._document(key).get(retry=self._retry, timeout=self._timeout_s)
+        snapshot = await self._call(self._document(key).get(retry=self._retry, timeout=self._timeout_s))
         if not snapshot.exists:
             return None
         data: dict[str, Any] = snapshot.to_dict() or {}
@@ -59,13 +67,30 @@ class FirestoreKVStore:
         document: dict[str, Any] = {"value": value}
         if ttl_s is not None:
             document["expires_at"] = datetime.now(UTC) + timedelta(seconds=ttl_s)
-        await self._document(key).set(document, retry=self._retry, timeout=self._timeout_s)
+        await self._call(self._document(key).set(document, retry=self._retry, timeout=self._timeout_s))
 
     async def delete(self, key: str) -> None:
-        await self._document(key).delete(retry=self._retry, timeout=self._timeout_s)
+        await self._call(self._document(key).delete(retry=self._retry, timeout=self._timeout_s))
 
     async def close(self) -> None:
         self._client.close()  # type: ignore[no-untyped-call]
+
+    async def _call(self, op: Awaitable[T]) -> T:
+        try:
+            return await op
+        except Exception:
+            # The client itself failed (unavailable, deadline): its channel may be stuck in reconnect
+            # backoff. A call cancelled from outside (the cache's timeout) says nothing about the channel.
+            self._reconnect()
+            raise
+
+    def _reconnect(self) -> None:
+        now = time.monotonic()
+        if now - self._replaced_at < 1.0:
+            return
+        self._replaced_at = now
+        old, self._client = self._client, self._new_client()
+        old.close()  # type: ignore[no-untyped-call]
 
     def collection_for(self, key: str) -> str:
         namespace = _NAMESPACE.sub("_", key.split(":", 1)[0])[:64] or "default"
