@@ -6,11 +6,22 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PORT ?= 8080
 
-.PHONY: run test install lint typecheck pytest bench clean
+.PHONY: run test install tools lint typecheck pytest bench clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen
+
+# The emulators the tests and benchmarks start (Firestore, Firebase Auth): npm packages pinned by
+# their lock files, installed once. Skipped without npm (those tests then skip, unless REQUIRE_*=1).
+tools:
+	@for dir in tools/*/; do \
+		if [ -f "$$dir/package-lock.json" ] && [ ! -d "$$dir/node_modules" ]; then \
+			if command -v npm >/dev/null 2>&1; then \
+				echo "npm ci --prefix $$dir"; npm ci --prefix "$$dir" --no-audit --no-fund --loglevel=error || exit 1; \
+			else echo "npm not found: $$dir not installed"; fi; \
+		fi; \
+	done
 
 run: install
 	$(UV) run orchestrator stack --port $(PORT)
@@ -22,12 +33,12 @@ lint: install
 typecheck: install
 	$(UV) run mypy orchestrator mcp-servers bench
 
-pytest: install
+pytest: install tools
 	$(UV) run pytest
 
 test: lint typecheck pytest
 
-bench: install
+bench: install tools
 	$(UV) run python bench/run.py
 
 clean:
