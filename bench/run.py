@@ -9,6 +9,10 @@
 (f) POST /query, no answer cache, rules planner + templates, tool result cached  (baseline for g)
 (g) POST /query, no answer cache, a model plans (plan cache hit) and writes the answer (one call
     to an instant loopback OpenAI-compatible model, `bench/model_stub.py`), tool result cached
+(h) POST /query answered from the shared layer (L1) of each state backend, the in-process layer
+    (L2) switched off: memory, sqlite, a real redis-server, the Firestore emulator (in-memory
+    Node.js server on loopback, not Google's service: its figure is the client's overhead plus
+    the emulator's, not Firestore's latency)
 
 Latency: median of sequential requests on one keep-alive connection. Throughput: requests per
 second with `--concurrency` requests in flight. Ratios compare medians from this run only.
@@ -35,6 +39,7 @@ import aiohttp
 import httpx
 from mcp import Client
 
+from mcp_common import emulators
 from mcp_common.testing import free_port, wait_healthy
 from mcp_common.wire import CallContext
 from orchestrator.stack import DEFAULT_SERVICES, Stack, run_stack
@@ -42,6 +47,7 @@ from orchestrator.tools.mcp_call import HttpToolSource
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 TURN = {"channel": "bench", "message": "show me vegetarian mains under 15", "user": {"email": "ada@example.com"}}
+BACKENDS = ("memory", "sqlite", "redis", "firestore")
 SERVICES = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot", "menu", "customer_profile"))
 
 
@@ -135,6 +141,26 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
 
                     figures[key] = await measure(label, uncached, max(200, requests // 4), concurrency)
 
+                with emulators.redis_server() as redis, emulators.firestore_emulator() as firestore:
+                    for backend in BACKENDS:
+                        shared_env = {
+                            "ORCH_STATE_BACKEND": backend,
+                            "ORCH_L2_MAX_TTL_S": "0",
+                            "ORCH_STATE_PATH": str(data / "h" / "state.sqlite3"),
+                            "ORCH_REDIS_URL": redis.url,
+                            "FIRESTORE_EMULATOR_HOST": firestore.host,
+                            "ORCH_FIRESTORE_PROJECT": "bench",
+                        }
+                        url = _orchestrator(stack, env | shared_env, data / f"h-{backend}")
+                        assert "answer" in (await client.post(f"{url}/query", json=QUESTION)).json()
+
+                        async def shared_hit(url: str = url) -> None:
+                            body = (await client.post(f"{url}/query", json=QUESTION)).json()
+                            assert body["cached"] is True and body["cache_layer"] == "shared", body
+
+                        label = f"(h) POST /query, shared-layer hit, {backend}"
+                        figures[f"h_{backend}"] = await measure(label, shared_hit, max(200, requests // 4), concurrency)
+
                 connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=30)
                 async with aiohttp.ClientSession(connector=connector) as session:
                     source = HttpToolSource("chargebee", stack.urls["chargebee"], session)
@@ -188,6 +214,12 @@ def report(figures: dict[str, Figure]) -> str:
         f"g/f median latency ratio (model path vs rules, both uncached): {g.median_ms / f.median_ms:.2f}"
         f" (+{g.median_ms - f.median_ms:.2f} ms per request)",
     ]
+    for backend in BACKENDS:
+        h = figures[f"h_{backend}"]
+        lines.append(
+            f"h/b {backend}: median {h.median_ms / b.median_ms:.2f}x, throughput {h.rps / b.rps:.2f}x "
+            f"(+{h.median_ms - b.median_ms:.2f} ms per hit vs the in-process layer)"
+        )
     return "\n".join(lines)
 
 
