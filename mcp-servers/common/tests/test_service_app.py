@@ -6,10 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from mcp_common.app import create_service_app
 from mcp_common.registry import ToolRegistry
 from mcp_common.testing import serve
+from mcp_common.wire import CallContext
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_SPAN_ID = "00f067aa0ba902b7"
@@ -52,6 +54,8 @@ async def test_tool_listing_describes_every_tool(client: httpx.AsyncClient, regi
             "identity_args": list(spec.identity_args),
             "cache_ttl_s": spec.cache_ttl_s,
             "examples": list(spec.examples),
+            "cache_scope": None if spec.writes else "demo",
+            "invalidates": list(spec.invalidates) if spec.invalidates is not None else None,
         }
 
 
@@ -207,3 +211,45 @@ def test_service_lifespan_opens_before_serving_and_closes_after(registry: ToolRe
         assert events == ["open"]
         assert httpx.get(f"{url}/health").status_code == 200
     assert events == ["open", "close"]
+
+
+class NoArgs(BaseModel):
+    pass
+
+
+def test_cache_declarations_are_checked_when_tools_are_registered() -> None:
+    registry = ToolRegistry("shop")
+
+    with pytest.raises(ValueError, match="reads only"):
+
+        @registry.tool(invalidates=("shop",))
+        async def read(args: NoArgs, ctx: CallContext) -> NoArgs:
+            """Reads."""
+            return args
+
+    with pytest.raises(ValueError, match="never cached"):
+
+        @registry.tool(writes=True, cache_scope="shop")
+        async def write(args: NoArgs, ctx: CallContext) -> NoArgs:
+            """Writes."""
+            return args
+
+    @registry.tool(writes=True, invalidates=("shop", "tracking"))
+    async def buy(args: NoArgs, ctx: CallContext) -> NoArgs:
+        """Buys."""
+        return args
+
+    @registry.tool(cache_scope="catalogue")
+    async def browse(args: NoArgs, ctx: CallContext) -> NoArgs:
+        """Browses."""
+        return args
+
+    @registry.tool()
+    async def look(args: NoArgs, ctx: CallContext) -> NoArgs:
+        """Looks."""
+        return args
+
+    infos = {spec.name: spec.info() for spec in registry}
+    assert infos["buy"].invalidates == ["shop", "tracking"] and infos["buy"].cache_scope is None
+    assert infos["browse"].cache_scope == "catalogue" and infos["browse"].invalidates is None
+    assert infos["look"].cache_scope == "shop"
