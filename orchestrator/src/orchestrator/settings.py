@@ -29,6 +29,7 @@ class Settings(BaseSettings):
             "order": "http://127.0.0.1:8105",
             "tracking": "http://127.0.0.1:8106",
             "recommendations": "http://127.0.0.1:8107",
+            "firebase": "http://127.0.0.1:8108",
         },
         description="MCP services as a JSON object: name → base URL. Their tools are discovered from "
         "`GET {url}/mcp/tools` and namespaced `name.tool`.",

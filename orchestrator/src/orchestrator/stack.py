@@ -50,6 +50,7 @@ DEFAULT_SERVICES = (
         8107,
         (("MENU_URL", "menu"), ("ORDER_URL", "order"), ("CUSTOMER_PROFILE_URL", "customer_profile")),
     ),
+    ServiceProcess("firebase", "firebase_service", "FIREBASE_", 8108),
 )
 
 

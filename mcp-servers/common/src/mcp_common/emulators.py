@@ -1,4 +1,5 @@
-"""Real state servers on loopback for tests and benchmarks: `redis-server` and a Firestore emulator.
+"""Real servers on loopback for tests and benchmarks: `redis-server`, a Firestore emulator and the
+Firebase Auth emulator.
 
 ```python
 with redis_server() as redis:                    # redis-server from Debian's package, free port
@@ -7,24 +8,32 @@ with redis_server() as redis:                    # redis-server from Debian's pa
 
 with firestore_emulator(repo / "tools/firestore-emulator") as fs:
     os.environ["FIRESTORE_EMULATOR_HOST"] = fs.host   # 127.0.0.1:PORT
+
+with firebase_auth_emulator(repo / "tools/firebase-emulators") as fb:
+    os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = fb.host   # 127.0.0.1:PORT, any demo-* project id
 ```
 
-Both raise `EmulatorUnavailableError` when their program is not installed (`apt-get install
-redis-server`; `npm ci --prefix tools/firestore-emulator`). Nothing is configured system-wide:
-each server lives in a temporary directory and dies with the context.
+Each raises `EmulatorUnavailableError` when its program is not installed (`apt-get install
+redis-server`; `npm ci --prefix tools/firestore-emulator`; `npm ci --prefix tools/firebase-emulators`).
+Nothing is configured system-wide: each server lives in a temporary directory and dies with the
+context.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+import httpx
 
 from mcp_common.testing import free_port
 
@@ -146,6 +155,133 @@ def firestore_emulator(directory: Path | None = None) -> Iterator[FirestoreEmula
         yield emulator
     finally:
         emulator.stop()
+
+
+class FirebaseAuthEmulator:
+    """The Firebase Auth emulator of firebase-tools (`tools/firebase-emulators`) on loopback ports.
+
+    It serves every project id; a `demo-*` id needs no Google account. Started from a temporary
+    directory holding a generated `firebase.json`, in its own process group, which `stop` ends.
+    """
+
+    def __init__(self, directory: Path, workdir: Path, *, project: str = "demo-mcp-tests") -> None:
+        self.directory = directory
+        self.workdir = workdir
+        self.project = project
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def host(self) -> str:
+        """The value for `FIREBASE_AUTH_EMULATOR_HOST`."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def start(self, *, timeout_s: float = 90.0) -> None:
+        node = shutil.which("node")
+        if node is None:
+            raise EmulatorUnavailableError("node not found (firebase-tools runs on Node.js)")
+        config = {"emulators": {"singleProjectMode": False, "ui": {"enabled": False},
+                                "auth": {"host": "127.0.0.1", "port": self.port},
+                                "hub": {"host": "127.0.0.1", "port": free_port()},
+                                "logging": {"host": "127.0.0.1", "port": free_port()}}}  # fmt: skip
+        (self.workdir / "firebase.json").write_text(json.dumps(config))
+        # CI=true: no update check and no message-of-the-day download; its settings stay in workdir.
+        env = {**os.environ, "CI": "true", "XDG_CONFIG_HOME": str(self.workdir / "config")}
+        argv = [
+            node,
+            str(_firebase_cli(self.directory)),
+            "emulators:start",
+            "--only",
+            "auth",
+            "--project",
+            self.project,
+        ]
+        with (self.workdir / "emulator.log").open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 (our own argv)
+                argv, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        what = f"Firebase Auth emulator on port {self.port}"
+        try:
+            _wait_until(self._answers, what=what, process=self._process, timeout_s=timeout_s)
+        except EmulatorUnavailableError as exc:
+            self.stop()
+            raise EmulatorUnavailableError(f"{exc}; its log ends:\n{self._log_tail()}") from None
+
+    def stop(self) -> None:
+        """End the emulator and every process it started."""
+        if self._process is not None:
+            _end_group(self._process)
+        self._process = None
+
+    def clear(self, project: str | None = None) -> None:
+        """Delete every user of `project` (default: the emulator's own)."""
+        url = f"{self.url}/emulator/v1/projects/{project or self.project}/accounts"
+        httpx.delete(url, timeout=10).raise_for_status()
+
+    def _answers(self) -> bool:
+        lookup = f"{self.url}/identitytoolkit.googleapis.com/v1/projects/{self.project}/accounts:lookup"
+        try:
+            return (
+                httpx.post(lookup, json={"localId": ["readiness-probe"]}, headers=_OWNER, timeout=1.0).status_code
+                == 200
+            )
+        except httpx.HTTPError:
+            return False
+
+    def _log_tail(self, lines: int = 20) -> str:
+        log = self.workdir / "emulator.log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+_OWNER = {"Authorization": "Bearer owner"}  # the emulator's admin credential
+
+
+def find_firebase_emulators(start: Path | None = None) -> Path:
+    """`tools/firebase-emulators` of this repository (or `FIREBASE_EMULATORS_DIR`), installed."""
+    override = os.environ.get("FIREBASE_EMULATORS_DIR")
+    candidates = [Path(override)] if override else []
+    here = (start or Path.cwd()).resolve()
+    candidates += [parent / "tools" / "firebase-emulators" for parent in (here, *here.parents)]
+    candidates.append(Path(__file__).resolve().parents[4] / "tools" / "firebase-emulators")
+    for candidate in candidates:
+        if (candidate / "package.json").exists():
+            if not _firebase_cli(candidate).exists():
+                raise EmulatorUnavailableError(f"firebase-tools not installed (npm ci --prefix {candidate})")
+            return candidate
+    raise EmulatorUnavailableError("tools/firebase-emulators not found (set FIREBASE_EMULATORS_DIR)")
+
+
+@contextmanager
+def firebase_auth_emulator(
+    directory: Path | None = None, *, project: str = "demo-mcp-tests"
+) -> Iterator[FirebaseAuthEmulator]:
+    workdir = Path(tempfile.mkdtemp(prefix="firebase-auth-"))
+    emulator = FirebaseAuthEmulator(directory or find_firebase_emulators(), workdir, project=project)
+    try:
+        emulator.start()
+        yield emulator
+    finally:
+        emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _end_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group led by `process`, then SIGKILL whatever is left of it."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _firebase_cli(directory: Path) -> Path:
+    return directory / "node_modules" / "firebase-tools" / "lib" / "bin" / "firebase.js"
 
 
 def _wait_until(

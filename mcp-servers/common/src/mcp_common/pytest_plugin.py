@@ -6,6 +6,10 @@
 - `redis_server` (session): a real `redis-server` on loopback (`REQUIRE_REDIS=1` fails when missing).
 - `firestore_emulator` (session): the npm Firestore emulator on loopback, as `FirestoreEmulator`
   (`.host` is the `FIRESTORE_EMULATOR_HOST` value; `REQUIRE_FIRESTORE=1` fails when missing).
+- `firebase_auth_emulator` (session): the Firebase Auth emulator of firebase-tools on loopback, as
+  `FirebaseAuthEmulator` (`.host` is the `FIREBASE_AUTH_EMULATOR_HOST` value; it serves any project
+  id, so a test using its own `demo-*` id starts with no users; `REQUIRE_FIREBASE_AUTH=1` fails
+  when `tools/firebase-emulators` is not installed).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from mcp_common import emulators
-from mcp_common.emulators import EmulatorUnavailableError, FirestoreEmulator, RedisServer
+from mcp_common.emulators import EmulatorUnavailableError, FirebaseAuthEmulator, FirestoreEmulator, RedisServer
 from mcp_common.postgres import PostgresServer, PostgresUnavailableError, postgres_server
 
 
@@ -59,6 +63,16 @@ def firestore_emulator(request: pytest.FixtureRequest) -> Iterator[FirestoreEmul
             yield emulator
     except EmulatorUnavailableError as exc:
         _missing("REQUIRE_FIRESTORE", exc)
+
+
+@pytest.fixture(scope="session")
+def firebase_auth_emulator(request: pytest.FixtureRequest) -> Iterator[FirebaseAuthEmulator]:
+    try:
+        directory = emulators.find_firebase_emulators(request.config.rootpath)
+        with emulators.firebase_auth_emulator(directory) as emulator:
+            yield emulator
+    except EmulatorUnavailableError as exc:
+        _missing("REQUIRE_FIREBASE_AUTH", exc)
 
 
 def _missing(variable: str, exc: Exception) -> None:

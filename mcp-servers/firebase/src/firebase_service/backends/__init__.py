@@ -1,0 +1,1 @@
+"""App user backends: the `AppUsersBackend` protocol and its adapters (demo dataset, Firebase)."""
