@@ -55,10 +55,6 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
     def start(self) -> None:
         argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", str(self.workdir), "--logfile", str(self.workdir / "redis.log")]  # fmt: skip
@@ -66,13 +62,7 @@ class RedisServer:
         _wait_until(lambda: _redis_ping(self.port), what=f"redis-server on port {self.port}", process=self._process)
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        _terminate(self._process)
         self._process = None
 
     def flush(self) -> None:
@@ -122,13 +112,7 @@ class FirestoreEmulator:
         _wait_until(lambda: _accepts(self.port), what=f"Firestore emulator on port {self.port}", process=self._process)
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        _terminate(self._process)
         self._process = None
 
 
@@ -267,6 +251,17 @@ def firebase_auth_emulator(
     finally:
         emulator.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _end_group(process: subprocess.Popen[bytes]) -> None:

@@ -1,11 +1,5 @@
-"""ResilientLLM: a per-attempt timeout, retries with exponential backoff and a circuit breaker around an `LLM`.
-
-```
-closed ──(`failures` failed calls in a row)──▶ open ──(cooldown elapsed)──▶ half_open
-  ▲                                             ▲                              │ one trial call
-  └──────────────────── trial succeeds ─────────┼──────────────────────────────┤
-                                                └──────── trial fails ─────────┘
-```
+"""ResilientLLM: a per-attempt timeout, retries with exponential backoff and a circuit breaker
+(`orchestrator.breaker`) around an `LLM`.
 
 A "failed call" is one `generate` that failed after all its attempts, whatever the error. While the circuit is
 open, calls fail at once with LLM_UNAVAILABLE (and are recorded as `skipped`), so the callers fall back to
