@@ -6,8 +6,29 @@ from orchestrator.settings import Settings
 from orchestrator.state.base import KVStore
 
 
+class StateBackendError(RuntimeError):
+    """The configured shared store cannot be opened (bad URL, no credentials)."""
+
+
 def open_store(settings: Settings) -> KVStore:
-    """`state_backend`: memory, sqlite (default), redis or firestore; clients are created, not yet connected."""
+    """`state_backend`: memory, sqlite (default), redis or firestore; clients are created, not yet connected,
+    so a store that is down at start-up is handled like one that goes down later (the cache skips it)."""
+    try:
+        return _open(settings)
+    except StateBackendError:
+        raise
+    except Exception as exc:
+        hint = {
+            "redis": "check ORCH_REDIS_URL (e.g. redis://127.0.0.1:6379/0, rediss:// for TLS)",
+            "firestore": "set up Application Default Credentials (gcloud auth application-default login, or the "
+            "service account on Cloud Run) and ORCH_FIRESTORE_PROJECT, or FIRESTORE_EMULATOR_HOST for an emulator",
+            "sqlite": "check ORCH_STATE_PATH (a writable file path)",
+        }.get(settings.state_backend, "check the ORCH_STATE_* settings")
+        message = f"ORCH_STATE_BACKEND={settings.state_backend} cannot be opened: {type(exc).__name__}; {hint}"
+        raise StateBackendError(message) from None
+
+
+def _open(settings: Settings) -> KVStore:
     if settings.state_backend == "memory":
         from orchestrator.state.memory import MemoryKVStore
 
