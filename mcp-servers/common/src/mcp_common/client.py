@@ -39,8 +39,13 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s, transport=transport)
 
-    async def call(self, tool: str, arguments: dict[str, Any], ctx: CallContext, output: type[OutT]) -> OutT:
+    async def call(
+        self, tool: str, arguments: dict[str, Any], ctx: CallContext, output: type[OutT], *, writes: bool = False
+    ) -> OutT:
         """Call `tool` for the same caller as `ctx`; the result validated as `output`.
+
+        A read (`writes=False`) is sent once more when the server closed a kept-alive connection
+        without answering (it closes idle connections on its own schedule; the race is routine).
 
         Raises `ServiceError`: the downstream error as it was (same code), or SERVICE_UNAVAILABLE,
         SERVICE_TIMEOUT, SERVICE_BAD_RESPONSE when the call itself failed.
@@ -55,7 +60,7 @@ class ServiceClient:
             )
             body = CallRequest(tool=tool, arguments=arguments, context=context)
             try:
-                response = await self._http.post("/mcp/call", content=body.model_dump_json(), headers=_headers(current))
+                response = await self._post(body.model_dump_json(), _headers(current), resend=not writes)
             except httpx.TimeoutException as exc:
                 sp.status = ErrorCode.SERVICE_TIMEOUT.value
                 raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.service}.{tool} timed out") from exc
@@ -76,6 +81,14 @@ class ServiceClient:
                 raise ServiceError(
                     ErrorCode.SERVICE_BAD_RESPONSE, f"{self.service}.{tool} returned an unexpected result"
                 ) from exc
+
+    async def _post(self, content: str, headers: dict[str, str], *, resend: bool) -> httpx.Response:
+        try:
+            return await self._http.post("/mcp/call", content=content, headers=headers)
+        except httpx.RemoteProtocolError:
+            if not resend:
+                raise
+            return await self._http.post("/mcp/call", content=content, headers=headers)
 
     async def aclose(self) -> None:
         await self._http.aclose()
