@@ -12,7 +12,7 @@ import pytest
 from chargebee_service.app import create_app
 from chargebee_service.backends.demo import DemoBilling
 from chargebee_service.settings import Settings
-from mcp_common.testing import serve
+from mcp_common.testing import check_person_read_tools, serve
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TOOLS = {"get_customer", "get_subscription", "list_invoices"}
@@ -70,20 +70,7 @@ async def test_bad_arguments_are_invalid_requests(client: httpx.AsyncClient, arg
 async def test_tools_are_listed_read_only_bound_to_the_caller_with_distinct_examples(
     client: httpx.AsyncClient,
 ) -> None:
-    listing = (await client.get("/mcp/tools")).json()
-    tools = {tool["name"]: tool for tool in listing["tools"]}
-
-    assert listing["service"] == "chargebee"
-    assert set(tools) == TOOLS
-    examples: list[str] = []
-    for tool in tools.values():
-        assert tool["writes"] is False
-        assert tool["identity_args"] == ["email"]
-        assert 0 < tool["cache_ttl_s"] <= 300
-        assert 5 <= len(tool["examples"]) <= 8
-        assert len(tool["description"]) > 200
-        examples += [e.lower() for e in tool["examples"]]
-    assert len(examples) == len(set(examples))
+    tools = check_person_read_tools((await client.get("/mcp/tools")).json(), "chargebee", TOOLS)
     assert tools["get_subscription"]["cache_ttl_s"] > tools["list_invoices"]["cache_ttl_s"]
 
 

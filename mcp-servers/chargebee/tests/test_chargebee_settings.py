@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
@@ -15,7 +14,7 @@ from chargebee_service.app import backend_from_settings
 from chargebee_service.backends.chargebee_api import ChargebeeBillingApi
 from chargebee_service.backends.demo import DemoBilling
 from chargebee_service.settings import Settings
-from mcp_common.testing import free_port, wait_healthy
+from mcp_common.testing import listed_tools_of_module
 
 
 @pytest.fixture(autouse=True)
@@ -87,21 +86,11 @@ def test_a_site_that_is_not_a_bare_name_is_rejected() -> None:
 
 
 def test_the_module_entrypoint_serves_health_and_tools(tmp_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARGEBEE_") and k != "PORT"}
-    env["CHARGEBEE_PORT"] = str(port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chargebee_service"], cwd=tmp_path, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/health")
-        tools = httpx.get(f"http://127.0.0.1:{port}/mcp/tools").json()
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-    assert {t["name"] for t in tools["tools"]} == {"get_customer", "get_subscription", "list_invoices"}
+    assert listed_tools_of_module("chargebee_service", "CHARGEBEE_", tmp_path) == {
+        "get_customer",
+        "get_subscription",
+        "list_invoices",
+    }
 
 
 def test_the_module_entrypoint_refuses_to_start_with_incomplete_settings(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from firebase_service.app import create_app
 from firebase_service.backends.demo import DemoAppUsers
 from firebase_service.settings import Settings
 from mcp_common.clock import ManualClock
-from mcp_common.testing import serve
+from mcp_common.testing import check_person_read_tools, serve
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TOOLS = {"get_user", "get_app_usage"}
@@ -74,21 +74,9 @@ async def test_bad_arguments_are_invalid_requests(client: httpx.AsyncClient, arg
 async def test_tools_are_listed_read_only_bound_to_the_caller_with_distinct_examples(
     client: httpx.AsyncClient,
 ) -> None:
-    listing = (await client.get("/mcp/tools")).json()
-    tools = {tool["name"]: tool for tool in listing["tools"]}
-
-    assert listing["service"] == "firebase"
-    assert set(tools) == TOOLS
-    examples: list[str] = []
-    for tool in tools.values():
-        assert tool["writes"] is False
-        assert tool["identity_args"] == ["email"]
-        assert 0 < tool["cache_ttl_s"] <= 300
-        assert 5 <= len(tool["examples"]) <= 8
-        assert len(tool["description"]) > 200
-        examples += [e.lower() for e in tool["examples"]]
-    assert len(examples) == len(set(examples))
-    assert {"when did i last sign in?", "how many sessions did i have this month?"} <= set(examples)
+    tools = check_person_read_tools((await client.get("/mcp/tools")).json(), "firebase", TOOLS)
+    examples = {e.lower() for tool in tools.values() for e in tool["examples"]}
+    assert {"when did i last sign in?", "how many sessions did i have this month?"} <= examples
 
 
 def test_mcp_clients_can_list_and_call_the_tools_on_a_real_port() -> None:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -15,7 +14,7 @@ from firebase_service.app import backend_from_settings
 from firebase_service.backends.demo import DemoAppUsers
 from firebase_service.backends.firebase import FirebaseAppUsers
 from firebase_service.settings import Settings
-from mcp_common.testing import free_port, wait_healthy
+from mcp_common.testing import listed_tools_of_module
 
 
 @pytest.fixture(autouse=True)
@@ -79,21 +78,7 @@ def test_malformed_names_are_rejected(field: str, value: object) -> None:
 
 
 def test_the_module_entrypoint_serves_health_and_tools(tmp_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIREBASE_") and k != "PORT"}
-    env["FIREBASE_PORT"] = str(port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "firebase_service"], cwd=tmp_path, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/health")
-        tools = httpx.get(f"http://127.0.0.1:{port}/mcp/tools").json()
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-    assert {t["name"] for t in tools["tools"]} == {"get_user", "get_app_usage"}
+    assert listed_tools_of_module("firebase_service", "FIREBASE_", tmp_path) == {"get_user", "get_app_usage"}
 
 
 def test_the_module_entrypoint_refuses_to_start_with_incomplete_settings(tmp_path: Path) -> None:

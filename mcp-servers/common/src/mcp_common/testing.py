@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -52,3 +57,40 @@ def wait_healthy(url: str, *, timeout_s: float = 30.0) -> None:
             last = exc
         time.sleep(0.05)
     raise TimeoutError(f"{url} not healthy after {timeout_s}s: {last!r}")
+
+
+def listed_tools_of_module(module: str, env_prefix: str, cwd: Path) -> set[str]:
+    """Start `python -m <module>` as a user would (its own `<PREFIX>*` settings cleared, `<PREFIX>PORT`
+    free), wait for `/health`, and return the tool names its `/mcp/tools` lists; stopped afterwards."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(env_prefix) and k != "PORT"}
+    env[f"{env_prefix}PORT"] = str(port)
+    process = subprocess.Popen(  # noqa: S603 (our own argv)
+        [sys.executable, "-m", module], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/health")
+        listing = httpx.get(f"http://127.0.0.1:{port}/mcp/tools").json()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    return {tool["name"] for tool in listing["tools"]}
+
+
+def check_person_read_tools(listing: dict[str, Any], service: str, tools: set[str]) -> dict[str, dict[str, Any]]:
+    """The checks every read-only connector's `/mcp/tools` passes: the service and tool names, read-only,
+    `email` bound to the caller, a cache TTL of at most 5 min, 5–8 examples distinct across tools, and a
+    description of more than 200 characters. Returns the tools by name for service-specific checks."""
+    by_name = {tool["name"]: tool for tool in listing["tools"]}
+    assert listing["service"] == service
+    assert set(by_name) == tools
+    examples: list[str] = []
+    for tool in by_name.values():
+        assert tool["writes"] is False
+        assert tool["identity_args"] == ["email"]
+        assert 0 < tool["cache_ttl_s"] <= 300
+        assert 5 <= len(tool["examples"]) <= 8
+        assert len(tool["description"]) > 200
+        examples += [e.lower() for e in tool["examples"]]
+    assert len(examples) == len(set(examples))
+    return by_name
