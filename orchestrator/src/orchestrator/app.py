@@ -13,9 +13,11 @@ import aiohttp
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from mcp_common._mcp import mcp_routes
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
 from orchestrator.api import errors, health, orchestrate, query
+from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
 from orchestrator.breaker import CircuitBreaker
 from orchestrator.conversation.engine import ConversationEngine
 from orchestrator.conversation.intents import IntentClassifier, RuleIntentClassifier
@@ -36,6 +38,7 @@ from orchestrator.state.sessions import SessionStore
 from orchestrator.synthesis import Synthesizer, TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
 from orchestrator.tools.mcp_call import HttpToolSource
+from orchestrator.tools.mcp_source import McpToolSource
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +57,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.prompts = prompts
+    app.state.mcp = OrchestratorMcpServer(settings)
+    app.router.routes.extend(mcp_routes(app.state.mcp, settings.mcp_allowed_hosts))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["*"],
     )
+    app.add_middleware(McpCallerMiddleware, settings=settings)
     app.add_middleware(TraceMiddleware, service="orchestrator")
     errors.install(app, as_http_status=settings.errors_as_http_status)
     app.include_router(query.router)
@@ -75,7 +81,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=settings.call_timeout_s, sock_connect=min(1.0, settings.call_timeout_s))
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         store = open_store(settings)
-        catalog = Catalog([HttpToolSource(name, url, session) for name, url in settings.services.items()])
+        mcp_sources = _mcp_sources(settings)
+        catalog = Catalog(
+            [*(HttpToolSource(name, url, session) for name, url in settings.services.items()), *mcp_sources]
+        )
+        for source in mcp_sources:
+            source.on_tools_changed = lambda name: catalog.refresh([name])
+        await asyncio.gather(*(source.start(wait_s=settings.mcp_connect_timeout_s) for source in mcp_sources))
         await catalog.refresh()
         cache = TieredCache(
             store,
@@ -112,16 +124,34 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             classifier=_classifier(settings, llm, prompts),
             sessions=SessionStore(store, ttl_s=settings.session_ttl_s),
         )
+        mcp_server: OrchestratorMcpServer = app.state.mcp
+        mcp_server.bind(app.state.engine, executor)
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
         try:
-            yield
+            async with mcp_server.session_manager.run():
+                yield
         finally:
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
+            await asyncio.gather(*(source.aclose() for source in mcp_sources))
             if llm is not None:
                 await llm.aclose()
             await store.close()
+
+
+def _mcp_sources(settings: Settings) -> list[McpToolSource]:
+    return [
+        McpToolSource(
+            name,
+            config,
+            call_timeout_s=settings.call_timeout_s,
+            connect_timeout_s=settings.mcp_connect_timeout_s,
+            reconnect_max_s=settings.mcp_reconnect_max_s,
+            ping_interval_s=settings.mcp_ping_interval_s,
+        )
+        for name, config in settings.mcp_servers.items()
+    ]
 
 
 def _planner(settings: Settings, llm: LLM | None, prompts: PromptSet, cache: TieredCache) -> Planner:

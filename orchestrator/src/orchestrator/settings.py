@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, EmailStr, Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orchestrator.tools.mcp_servers import SERVER_NAME, McpServerConfig
+
+
+class McpKey(BaseModel):
+    """Who a `/mcp` bearer token stands for."""
+
+    email: EmailStr
+    allowed_tools: list[str] | None = Field(
+        default=None, description="Patterns this caller may use; unset: the deployment's `ORCH_ALLOWED_TOOLS`."
+    )
 
 
 class Settings(BaseSettings):
@@ -33,6 +44,40 @@ class Settings(BaseSettings):
         },
         description="MCP services as a JSON object: name → base URL. Their tools are discovered from "
         "`GET {url}/mcp/tools` and namespaced `name.tool`.",
+    )
+    mcp_servers: dict[Annotated[str, StringConstraints(pattern=SERVER_NAME)], McpServerConfig] = Field(
+        default_factory=dict,
+        description="Third-party MCP servers whose tools join the catalog, as a JSON object: name → "
+        '`{"transport": "stdio", "command", "args", "env"}` or `{"transport": "http", "url", "headers"}`, '
+        "each with optional `tools` (per tool: `examples`, `writes`, `identity_args`, `cache_ttl_s`, `defaults`, "
+        "`enabled`). `${VAR}` in `env` and `headers` is read from the environment. See docs/mcp.md.",
+    )
+    mcp_connect_timeout_s: float = Field(
+        default=15.0, gt=0, description="Time allowed to start or reach a third-party MCP server and handshake."
+    )
+    mcp_reconnect_max_s: float = Field(
+        default=30.0, gt=0, description="Longest wait between reconnection attempts to a third-party MCP server."
+    )
+    mcp_ping_interval_s: float = Field(
+        default=15.0, gt=0, description="How often an idle connection to a third-party MCP server is checked."
+    )
+    mcp_catalog_tools: Literal["none", "read", "all"] = Field(
+        default="read",
+        description="Which catalog tools the orchestrator's own `/mcp` offers besides `ask`: `none`, `read` "
+        "(tools that only read) or `all`; always filtered by `ORCH_ALLOWED_TOOLS`, identity arguments bound "
+        "to the caller.",
+    )
+    mcp_allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        description="Host headers accepted on `/mcp` (`host:port`, `host:*`, or `*` behind a trusted front end "
+        "such as Cloud Run's), against DNS rebinding.",
+    )
+    mcp_api_keys: dict[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")], McpKey] = Field(
+        default_factory=dict,
+        description="Callers of `/mcp`, as a JSON object: SHA-256 hex digest of a bearer token → "
+        '`{"email": …, "allowed_tools": [...]}`. When set, `/mcp` requires `Authorization: Bearer <token>`; '
+        "when empty (development) the caller is named by the `X-User-Email` header, as `/query` trusts its "
+        "`email` field.",
     )
     tenant: str = Field(default="default", description="Tenant id that scopes every cache key.")
     state_backend: Literal["sqlite", "memory", "redis", "firestore"] = Field(
@@ -153,6 +198,13 @@ class Settings(BaseSettings):
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
+
+    @model_validator(mode="after")
+    def _distinct_source_names(self) -> Settings:
+        clash = sorted(set(self.services) & set(self.mcp_servers))
+        if clash:
+            raise ValueError(f"names used both in ORCH_SERVICES and ORCH_MCP_SERVERS: {', '.join(clash)}")
+        return self
 
 
 @lru_cache

@@ -10,7 +10,9 @@ are left to plan validation, which binds them to the caller.
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,7 +199,40 @@ def extract_arguments(clause: str, tool: CatalogTool) -> dict[str, Any]:
             number = _mentioned_number(lowered, prop)
             if number is not None:
                 arguments[name] = number
+    zones = [name for name, prop in schema.get("properties", {}).items() if _is_timezone(name, prop)]
+    if len(zones) == 1:  # with several (from/to), which place is which is a model's job
+        zone = mentioned_timezone(lowered)
+        if zone is not None:
+            arguments[zones[0]] = zone
+    for name in schema.get("required", []):
+        default = schema.get("properties", {}).get(name, {}).get("default")
+        if name not in arguments and default is not None and name not in tool.info.identity_args:
+            arguments[name] = default
     return arguments
+
+
+def _is_timezone(name: str, prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "string" and (
+        name.lower().replace("_", "") in {"timezone", "tz", "zone"}
+        or "iana time" in prop.get("description", "").lower()
+    )
+
+
+@functools.cache
+def _timezones_by_place() -> dict[str, str]:
+    """Lower-case place names (the last part of IANA names: "tokyo", "new york") → zone name."""
+    places: dict[str, str] = {"utc": "UTC", "gmt": "UTC"}
+    for zone in sorted(zoneinfo.available_timezones()):
+        area, _, place = zone.rpartition("/")
+        if area and not area.startswith("Etc") and place:
+            places.setdefault(place.replace("_", " ").lower(), zone)
+    return places
+
+
+def mentioned_timezone(lowered: str) -> str | None:
+    """The IANA zone of the longest place name the text mentions (`lowered`: padded, lower-case words)."""
+    found = [(len(place), zone) for place, zone in _timezones_by_place().items() if f" {place} " in lowered]
+    return max(found)[1] if found else None
 
 
 def _enum_values(prop: dict[str, Any], schema: dict[str, Any]) -> list[str]:

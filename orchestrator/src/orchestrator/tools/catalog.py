@@ -6,11 +6,12 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import ToolInfo
@@ -61,14 +62,16 @@ class Catalog:
         self._timeout_s = timeout_s
         self.version = "empty"
 
-    async def refresh(self) -> None:
-        listings = await asyncio.gather(*(self._list(s) for s in self.sources.values()))
+    async def refresh(self, names: Collection[str] | None = None) -> None:
+        """Re-read the listings of `names` (default: every source); a failed listing keeps the last good one."""
+        sources = [s for s in self.sources.values() if names is None or s.name in names]
+        listings = await asyncio.gather(*(self._list(s) for s in sources))
         tools = {t.name: t for t in self._tools.values()}
-        for source, listing in zip(self.sources.values(), listings, strict=True):
+        for source, listing in zip(sources, listings, strict=True):
             if listing is None:
                 continue
             tools = {n: t for n, t in tools.items() if t.service != source.name}
-            tools |= {f"{source.name}.{info.name}": CatalogTool.of(source.name, info) for info in listing}
+            tools |= {f"{source.name}.{info.name}": tool for info in listing if (tool := _usable(source.name, info))}
         self._tools = dict(sorted(tools.items()))
         self.version = _version(self._tools.values())
 
@@ -98,6 +101,20 @@ class Catalog:
 
     def source(self, service: str) -> ToolSource:
         return self.sources[service]
+
+
+def _usable(service: str, info: ToolInfo) -> CatalogTool | None:
+    """The catalog entry of a listed tool, or None (logged) when its schemas are not valid JSON Schema."""
+    try:
+        Draft202012Validator.check_schema(info.input_schema)
+        Draft202012Validator.check_schema(info.output_schema)
+    except SchemaError as exc:
+        logger.warning(
+            "%s.%s has an invalid schema and is left out: %s", service, info.name, exc.message,
+            extra={"event_type": "catalog_error"},
+        )  # fmt: skip
+        return None
+    return CatalogTool.of(service, info)
 
 
 def _version(tools: Sequence[CatalogTool] | Any) -> str:

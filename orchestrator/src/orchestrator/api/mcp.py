@@ -1,0 +1,214 @@
+"""The orchestrator's own `/mcp` (official SDK, Streamable HTTP): `ask`, and the catalog's tools.
+
+- `ask(question)` gives the answer `/query` gives, with its sources, for the caller.
+- Catalog tools (`service.tool`, per `ORCH_MCP_CATALOG_TOOLS`) are listed and callable only when
+  the caller's allowlist permits them. Their identity arguments are not in the listed schema and
+  are bound to the caller, whatever a client sends; calls go through the same validation,
+  timeouts, retries and cache as planned calls.
+- The caller: with `ORCH_MCP_API_KEYS` set, the bearer token names them (a wrong or missing token
+  is HTTP 401 before MCP sees the request); without keys (development), the `X-User-Email`
+  header does, as `/query` trusts its `email` field. Listing needs no caller; calls do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextvars import ContextVar
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from mcp.types import Tool as MCPTool
+from pydantic import EmailStr, Field, TypeAdapter, ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator import __version__
+from orchestrator.api.models import QueryResponse
+from orchestrator.caller import Caller
+from orchestrator.engine import Engine
+from orchestrator.execution import Executor
+from orchestrator.planning.validation import validate_step
+from orchestrator.settings import Settings
+from orchestrator.tools.catalog import CatalogTool
+
+USER_HEADER = "x-user-email"
+_caller: ContextVar[Caller | None] = ContextVar("mcp_caller", default=None)
+_EMAIL = TypeAdapter(EmailStr)
+
+
+class OrchestratorMcpServer(MCPServer[Any]):
+    """`ask` plus the catalog tools the caller may use; bound to the engine once the app has started."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            "mcp-orchestrator",
+            version=__version__,
+            instructions="Ask questions about the user's data with `ask`; the answer names its sources.",
+            log_level="WARNING",
+            subscriptions=False,
+        )
+        self.config = settings
+        self.engine: Engine | None = None
+        self.executor: Executor | None = None
+        self.add_tool(
+            self._ask,
+            name="ask",
+            title="Ask a question",
+            description="Answer a natural-language question about the caller's data (billing, CRM, orders, "
+            "menu, …); the answer lists the tools it used as sources, with a confidence.",
+            annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+            structured_output=True,
+        )
+
+    def bind(self, engine: Engine, executor: Executor) -> None:
+        self.engine, self.executor = engine, executor
+
+    async def _ask(
+        self,
+        question: Annotated[str, Field(min_length=1, max_length=2000, description="The question, in plain language.")],
+    ) -> QueryResponse:
+        caller = _required_caller()
+        if not question.strip():
+            raise _tool_error(ErrorCode.INVALID_REQUEST, "question must not be blank")
+        return await self._engine().query(question.strip(), caller)
+
+    async def list_tools(self) -> list[MCPTool]:
+        own = await super().list_tools()
+        caller = _caller.get() or self._anonymous()
+        return own + [_as_mcp_tool(tool) for tool in self._catalog_tools(caller)]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if self._tool_manager.get_tool(name) is not None:
+            return await super().call_tool(name, arguments, context)
+        caller = _caller.get()
+        visible = {tool.name: tool for tool in self._catalog_tools(caller or self._anonymous())}
+        if name not in visible:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
+        try:
+            step = validate_step(name, arguments, self._engine().catalog, _required_caller())
+        except ServiceError as exc:
+            return _error_result(exc.code.value, exc.message)
+        assert self.executor is not None
+        [result] = await self.executor.run([step], _required_caller())
+        if result.error is not None:
+            return _error_result(result.error.code.value, result.error.message)
+        data = result.result or {}
+        return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))], structured_content=data)
+
+    def _catalog_tools(self, caller: Caller) -> list[CatalogTool]:
+        offered = self.config.mcp_catalog_tools
+        if offered == "none" or self.engine is None:
+            return []
+        return [
+            tool
+            for tool in self.engine.catalog.tools()
+            if caller.may_use(tool.name) and (offered == "all" or not tool.info.writes)
+        ]
+
+    def _anonymous(self) -> Caller:
+        return Caller(email="", tenant=self.config.tenant, allowed_tools=tuple(self.config.allowed_tools))
+
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            raise _tool_error(ErrorCode.SERVICE_UNAVAILABLE, "the orchestrator is starting")
+        return self.engine
+
+
+class McpCallerMiddleware:
+    """Names the caller of `/mcp` requests (see the module docstring); 401 for a bad bearer token."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.config = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != "/mcp":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            caller = resolve_caller(headers, self.config)
+        except ServiceError as exc:
+            await _reject(send, exc)
+            return
+        token = _caller.set(caller)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _caller.reset(token)
+
+
+def resolve_caller(headers: dict[str, str], settings: Settings) -> Caller | None:
+    """The caller a `/mcp` request names (lower-case header names), None when it names nobody."""
+    allowed = tuple(settings.allowed_tools)
+    if settings.mcp_api_keys:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ServiceError(ErrorCode.UNAUTHENTICATED, "a bearer token is required")
+        key = settings.mcp_api_keys.get(hashlib.sha256(token.strip().encode()).hexdigest())
+        if key is None:
+            raise ServiceError(ErrorCode.UNAUTHENTICATED, "the bearer token is not valid")
+        patterns = tuple(key.allowed_tools) if key.allowed_tools is not None else allowed
+        return Caller(email=str(key.email), tenant=settings.tenant, allowed_tools=patterns)
+    email = headers.get(USER_HEADER, "").strip()
+    if not email:
+        return None
+    try:
+        return Caller(email=str(_EMAIL.validate_python(email)), tenant=settings.tenant, allowed_tools=allowed)
+    except ValidationError:
+        raise ServiceError(ErrorCode.UNAUTHENTICATED, "the X-User-Email header is not an email address") from None
+
+
+def _required_caller() -> Caller:
+    caller = _caller.get()
+    if caller is None:
+        raise _tool_error(ErrorCode.UNAUTHENTICATED, "name the user with the X-User-Email header (or a bearer token)")
+    return caller
+
+
+def _as_mcp_tool(tool: CatalogTool) -> MCPTool:
+    """The tool as MCP clients see it: identity arguments are the orchestrator's to fill, not theirs."""
+    schema = dict(tool.info.input_schema)
+    hidden = set(tool.info.identity_args)
+    schema["properties"] = {k: v for k, v in (schema.get("properties") or {}).items() if k not in hidden}
+    if "required" in schema:
+        schema["required"] = [r for r in schema["required"] if r not in hidden]
+    return MCPTool(
+        name=tool.name,
+        description=tool.info.description,
+        input_schema=schema,
+        output_schema=tool.info.output_schema if tool.info.output_schema.get("type") == "object" else None,
+        annotations=ToolAnnotations(
+            read_only_hint=not tool.info.writes, idempotent_hint=not tool.info.writes, open_world_hint=False
+        ),
+    )
+
+
+def _tool_error(code: ErrorCode, message: str) -> ToolError:
+    return ToolError(f"{code.value}: {message}")
+
+
+def _error_result(code: str, message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=f"{code}: {message}")], is_error=True)
+
+
+async def _reject(send: Send, exc: ServiceError) -> None:
+    body = json.dumps({"error": exc.to_body().model_dump()}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": exc.code.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"www-authenticate", b'Bearer realm="mcp"'),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
