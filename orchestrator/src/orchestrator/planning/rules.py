@@ -166,7 +166,8 @@ class RulePlanner:
 
     def _best(self, clause: str, tools: list[CatalogTool]) -> _Match | None:
         scored = [_Match(tool, score_tool(clause, tool), clause) for tool in tools]
-        return max(scored, key=lambda m: m.score, default=None)
+        # Ties (token-set matching scores any subset 100) go to the tool with the closest example.
+        return max(scored, key=lambda m: (m.score, closeness(clause, m.tool)), default=None)
 
 
 def score_tool(clause: str, tool: CatalogTool) -> float:
@@ -180,6 +181,12 @@ def score_tool(clause: str, tool: CatalogTool) -> float:
     name_words = {_stem(w) for w in tool.info.name.split("_")} - _GENERIC_NAME_WORDS
     bonus = 12.0 if name_words & set(words) else 0.0
     return float(min(100.0, best + bonus))
+
+
+def closeness(clause: str, tool: CatalogTool) -> float:
+    """0–100: the plain similarity of the clause to the tool's closest example (breaks ties of `score_tool`)."""
+    text = " ".join(content_words(clause))
+    return max((fuzz.ratio(text, " ".join(content_words(e))) for e in tool.info.examples), default=0.0)
 
 
 def extract_arguments(clause: str, tool: CatalogTool) -> dict[str, Any]:

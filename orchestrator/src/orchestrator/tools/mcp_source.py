@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import re
+import warnings
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
@@ -36,7 +37,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ListenNotSupportedError, ToolsListChanged
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from mcp_common import tracing
@@ -54,7 +55,8 @@ TEXT_RESULT_SCHEMA: dict[str, Any] = {
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _MAX_TEXT = 100_000
 _STABLE_S = 2.0  # a connection that lasted longer is reconnected without waiting
-_ERROR_PREFIX = re.compile(r"^([A-Z_]+): (.*)$", re.DOTALL)
+_ERROR_PREFIX = re.compile(r"^([A-Z_]+): (.*)$", re.DOTALL)  # the services' own `CODE: message`
+_SDK_PREFIX = re.compile(r"^Error executing tool \S+: ")
 
 State = Literal["connecting", "up", "down", "closed"]
 ToolsChanged = Callable[[str], Coroutine[Any, Any, None]]
@@ -368,7 +370,9 @@ async def _probe(client: Client) -> None:
     if client.protocol_version in MODERN_PROTOCOL_VERSIONS:
         await client.session.send_discover(client.protocol_version)
     else:
-        await client.send_ping()
+        with warnings.catch_warnings():  # deprecated for 2026 connections only, which do not come here
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await client.send_ping()
 
 
 def _listens(client: Client) -> bool:
@@ -383,6 +387,7 @@ def _listens(client: Client) -> bool:
 def _result_of(server: str, tool: str, result: types.CallToolResult, declares_output: bool) -> dict[str, Any]:
     text = _clip("\n".join(_content_text(block) for block in result.content), _MAX_TEXT)
     if result.is_error:
+        text = _SDK_PREFIX.sub("", text, count=1)
         match = _ERROR_PREFIX.match(text)
         if match and match.group(1) in ErrorCode.__members__:
             raise ServiceError(ErrorCode(match.group(1)), _clip(match.group(2), 500))
