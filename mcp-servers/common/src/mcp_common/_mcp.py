@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute
 
@@ -19,7 +20,26 @@ from mcp_common.registry import ToolRegistry, ToolSpec, invalid_arguments
 from mcp_common.wire import CallContext
 
 
-class _RegistryServer(MCPServer[Any]):
+class SpecServer(MCPServer[Any]):
+    """An `MCPServer` that answers an unknown tool or prompt with the JSON-RPC error the spec requires
+    (-32602), where the SDK answers a tool error result or an error with code 0."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if self._tool_manager.get_tool(name) is None:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
+        return await super().call_tool(name, arguments, context)
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}")
+        return await super().get_prompt(name, arguments, context)
+
+
+class _RegistryServer(SpecServer):
     """An `MCPServer` whose argument errors read like the registry's, on every protocol version."""
 
     async def call_tool(

@@ -17,7 +17,7 @@ import json
 from contextvars import ContextVar
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
@@ -25,6 +25,7 @@ from mcp.types import Tool as MCPTool
 from pydantic import EmailStr, Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mcp_common._mcp import SpecServer
 from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator import __version__
 from orchestrator.api.models import QueryResponse
@@ -40,7 +41,7 @@ _caller: ContextVar[Caller | None] = ContextVar("mcp_caller", default=None)
 _EMAIL = TypeAdapter(EmailStr)
 
 
-class OrchestratorMcpServer(MCPServer[Any]):
+class OrchestratorMcpServer(SpecServer):
     """`ask` plus the catalog tools the caller may use; bound to the engine once the app has started."""
 
     def __init__(self, settings: Settings) -> None:
@@ -147,7 +148,7 @@ class McpCallerMiddleware:
 def resolve_caller(headers: dict[str, str], settings: Settings) -> Caller | None:
     """The caller a `/mcp` request names (lower-case header names), None when it names nobody."""
     allowed = tuple(settings.allowed_tools)
-    if settings.mcp_api_keys:
+    if settings.mcp_api_keys and not headers.get(USER_HEADER):
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ServiceError(ErrorCode.UNAUTHENTICATED, "a bearer token is required")
