@@ -9,6 +9,10 @@
 (f) POST /query, no answer cache, rules planner + templates, tool result cached  (baseline for g)
 (g) POST /query, no answer cache, a model plans (plan cache hit) and writes the answer (one call
     to an instant loopback OpenAI-compatible model, `bench/model_stub.py`), tool result cached
+(i) a third-party MCP server's tool (server-everything `echo`, npm, in tools/mcp-node) over stdio and
+    over Streamable HTTP: `mcp.Client` directly (baseline), and `mcp.Client` through the
+    orchestrator's /mcp (catalog tool `stdio.echo` / `http.echo`: caller binding, schema checks,
+    executor, the orchestrator's long-lived client to the server)
 (h) POST /query answered from the shared layer (L1) of each state backend, the in-process layer
     (L2) switched off: memory, sqlite, a real redis-server, the Firestore emulator (in-memory
     Node.js server on loopback, not Google's service: its figure is the client's overhead plus
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import statistics
 import subprocess
@@ -35,12 +40,15 @@ from pathlib import Path
 
 import aiohttp
 import httpx
+import httpx2
 from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 from mcp_common import emulators
 from mcp_common.testing import free_port, wait_healthy
 from mcp_common.wire import CallContext
-from orchestrator.stack import DEFAULT_SERVICES, run_stack
+from orchestrator.stack import DEFAULT_SERVICES, Stack, run_stack
 from orchestrator.tools.mcp_call import HttpToolSource
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
@@ -180,11 +188,56 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
 
                     label = f"(d) mcp.Client tools/call ({mcp.protocol_version})"
                     figures[key] = await measure(label, sdk_call, max(200, requests // 4), concurrency)
+            figures |= await third_party(stack, env, max(200, requests // 4), concurrency)
     finally:
         for process in (bare, stub):
             process.terminate()
             process.wait(10)
         shutil.rmtree(data, ignore_errors=True)
+    return figures
+
+
+async def third_party(stack: Stack, env: dict[str, str], requests: int, concurrency: int) -> dict[str, Figure]:
+    """(i) server-everything's `echo` over stdio and Streamable HTTP: direct, and through the orchestrator's /mcp."""
+    tools = emulators.find_mcp_node_tools()
+    figures: dict[str, Figure] = {}
+    port = free_port()
+    server = subprocess.Popen(  # noqa: ASYNC220 - started before any load
+        [str(tools.node), str(tools.everything), "streamableHttp"],
+        env={"PATH": "/usr/bin:/bin", "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    stdio = {"transport": "stdio", "command": str(tools.node), "args": [str(tools.everything), "stdio"]}
+    http = {"transport": "http", "url": f"http://127.0.0.1:{port}/mcp"}
+    try:
+        servers = {"stdio": stdio, "http": http}
+        orchestrator_env = env | {"ORCH_SERVICES": "{}", "ORCH_MCP_SERVERS": json.dumps(servers)}
+        url = stack.start_orchestrator("orchestrator-i", free_port(), orchestrator_env)
+        for transport in servers:
+            target = (
+                StdioServerParameters(command=stdio["command"], args=stdio["args"])
+                if transport == "stdio"
+                else http["url"]
+            )
+            async with Client(target) as direct:
+
+                async def direct_call(client: Client = direct) -> None:
+                    assert not (await client.call_tool("echo", {"message": "bench"})).is_error
+
+                label = f"(i) mcp.Client tools/call, {transport} server direct ({direct.protocol_version})"
+                figures[f"i_{transport}_direct"] = await measure(label, direct_call, requests, concurrency)
+            headers = {"X-User-Email": QUESTION["email"]}
+            transport_http = streamable_http_client(f"{url}/mcp", http_client=httpx2.AsyncClient(headers=headers))
+            async with Client(transport_http) as through:
+
+                async def orchestrated(client: Client = through, name: str = f"{transport}.echo") -> None:
+                    result = await client.call_tool(name, {"message": "bench"})
+                    assert not result.is_error, result
+
+                label = f"(i) mcp.Client tools/call via the orchestrator's /mcp to the {transport} server"
+                figures[f"i_{transport}_orchestrated"] = await measure(label, orchestrated, requests, concurrency)
+    finally:
+        server.terminate()
+        server.wait(10)
     return figures
 
 
@@ -198,6 +251,12 @@ def report(figures: dict[str, Figure]) -> str:
         f"g/f median latency ratio (model path vs rules, both uncached): {g.median_ms / f.median_ms:.2f}"
         f" (+{g.median_ms - f.median_ms:.2f} ms per request)",
     ]
+    for transport in ("stdio", "http"):
+        direct, through = figures[f"i_{transport}_direct"], figures[f"i_{transport}_orchestrated"]
+        lines.append(
+            f"i {transport} server: via the orchestrator / direct median {through.median_ms / direct.median_ms:.2f}x, "
+            f"+{through.median_ms - direct.median_ms:.2f} ms per call; throughput {through.rps / direct.rps:.2f}x"
+        )
     memory = figures["h_memory"]
     for backend in BACKENDS:
         h = figures[f"h_{backend}"]
