@@ -136,7 +136,7 @@ class McpCallerMiddleware:
         try:
             caller = resolve_caller(headers, self.config)
         except ServiceError as exc:
-            await _reject(send, exc)
+            await _reject(send, exc, bearer=bool(self.config.mcp_api_keys))
             return
         token = _caller.set(caller)
         try:
@@ -148,7 +148,7 @@ class McpCallerMiddleware:
 def resolve_caller(headers: dict[str, str], settings: Settings) -> Caller | None:
     """The caller a `/mcp` request names (lower-case header names), None when it names nobody."""
     allowed = tuple(settings.allowed_tools)
-    if settings.mcp_api_keys and not headers.get(USER_HEADER):
+    if settings.mcp_api_keys:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ServiceError(ErrorCode.UNAUTHENTICATED, "a bearer token is required")
@@ -199,17 +199,10 @@ def _error_result(code: str, message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=f"{code}: {message}")], is_error=True)
 
 
-async def _reject(send: Send, exc: ServiceError) -> None:
+async def _reject(send: Send, exc: ServiceError, *, bearer: bool) -> None:
     body = json.dumps({"error": exc.to_body().model_dump()}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": exc.code.http_status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"www-authenticate", b'Bearer realm="mcp"'),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if bearer:
+        headers.append((b"www-authenticate", b'Bearer realm="mcp"'))
+    await send({"type": "http.response.start", "status": exc.code.http_status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
