@@ -255,7 +255,9 @@ def report(figures: dict[str, Figure]) -> str:
         direct, through = figures[f"i_{transport}_direct"], figures[f"i_{transport}_orchestrated"]
         lines.append(
             f"i {transport} server: via the orchestrator / direct median {through.median_ms / direct.median_ms:.2f}x, "
-            f"+{through.median_ms - direct.median_ms:.2f} ms per call; throughput {through.rps / direct.rps:.2f}x"
+            f"+{through.median_ms - direct.median_ms:.2f} ms per call; throughput {through.rps / direct.rps:.2f}x; "
+            f"left after the MCP hop to the orchestrator (d, 2026-07-28) and the direct call: "
+            f"{through.median_ms - d.median_ms - direct.median_ms:+.2f} ms"
         )
     memory = figures["h_memory"]
     for backend in BACKENDS:
