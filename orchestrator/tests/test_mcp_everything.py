@@ -3,11 +3,8 @@ as a tool source: its tools called through the orchestrator's /mcp and planned f
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_common.emulators import McpNodeTools
-from mcp_common.testing import free_port, serve
+from mcp_common.testing import free_port, serve, wait_listening
 from orchestrator.app import create_app
 from orchestrator.settings import Settings
 
@@ -43,7 +40,7 @@ def everything(request: pytest.FixtureRequest, mcp_node: McpNodeTools) -> Iterat
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        _wait_listening(port)
+        wait_listening(port)
         yield {"transport": "http", "url": f"http://127.0.0.1:{port}/mcp", "tools": tools}
     finally:
         process.terminate()
@@ -103,12 +100,3 @@ def test_hidden_and_writing_tools_are_not_offered(orchestrator: str) -> None:
     assert {"everything.echo", "everything.get-sum", "everything.get-structured-content"} <= names
     assert not names & {"everything.get-env", "everything.gzip-file-as-resource"}
     assert "everything.toggle-simulated-logging" not in names  # not read-only: not offered by default
-
-
-def _wait_listening(port: int, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1.0):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"server-everything did not listen on {port}")

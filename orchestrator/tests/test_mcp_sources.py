@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.testing import free_port
+from mcp_common.testing import free_port, wait_listening
 from mcp_common.wire import CallContext
 from orchestrator.tools.mcp_servers import HttpServer, StdioServer
 from orchestrator.tools.mcp_source import TEXT_RESULT_SCHEMA, McpToolSource
@@ -39,16 +37,6 @@ def http_fixture() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
-
-
-def wait_listening(port: int, timeout_s: float = 30.0) -> None:
-    """Wait until something accepts connections on the port (a bare GET /mcp would open an event stream)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1.0):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port}")
 
 
 @pytest.fixture(params=["legacy", "auto"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,6 +44,16 @@ def serve(app: ASGIApp, *, port: int | None = None, timeout_s: float = 10.0) -> 
     finally:
         server.should_exit = True
         thread.join(timeout_s)
+
+
+def wait_listening(port: int, *, timeout_s: float = 30.0) -> None:
+    """Wait until something accepts TCP connections on 127.0.0.1:`port` (for servers with no health URL)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1.0):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout_s}s")
 
 
 def wait_healthy(url: str, *, timeout_s: float = 30.0) -> None:
