@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
@@ -171,6 +172,42 @@ async def test_streamable_http_servers_with_headers_from_the_environment(
         await src.health()
     finally:
         await src.aclose()
+
+
+async def test_an_http_server_that_goes_away_and_comes_back_is_reconnected() -> None:
+    port = free_port()
+    command = [sys.executable, FIXTURE, "--http", str(port)]
+    server = subprocess.Popen(command)  # noqa: ASYNC220 - the fixture server, started before the client
+    try:
+        wait_listening(port)
+        config = HttpServer(transport="http", url=f"http://127.0.0.1:{port}/mcp")
+        src = McpToolSource("web", config, call_timeout_s=2.0, reconnect_max_s=0.5)
+        await src.start(wait_s=10)
+        assert await src.call("greet", {"name": "a"}, CTX) == {"text": "Hello, a!"}
+        server.kill()
+        server.wait()
+        with pytest.raises(ServiceError) as gone:
+            await src.call("greet", {"name": "a"}, CTX)
+        assert gone.value.retryable
+        for _ in range(40):  # down: calls fail fast, no waiting
+            if src.state == "down":
+                break
+            await asyncio.sleep(0.05)
+        assert src.state == "down"
+        server = subprocess.Popen(command)  # noqa: ASYNC220
+        wait_listening(port)
+        for _ in range(100):
+            with contextlib.suppress(ServiceError):
+                assert await src.call("greet", {"name": "b"}, CTX) == {"text": "Hello, b!"}
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"not reconnected: {src.state} {src.last_error}")
+        assert src.connections == 2
+        await src.aclose()
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_credentials_belong_in_headers_not_in_the_url() -> None:

@@ -6,7 +6,7 @@ and left in one task):
 ```
 connecting ──ok──▶ up ──call fails on the transport / ping fails / process exits──▶ down
     ▲                                                                                 │
-    └──── at once after a connection that worked; else after a backoff: 0.1 s, doubling ┘
+    └─ at once after a connection that worked (once per 2 s); else after 0.1 s, doubling ┘
 ```
 
 - A call while `connecting` waits for the connection (within its own timeout); a call while
@@ -54,7 +54,7 @@ TEXT_RESULT_SCHEMA: dict[str, Any] = {
 }
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _MAX_TEXT = 100_000
-_STABLE_S = 2.0  # a connection that lasted longer is reconnected without waiting
+_STABLE_S = 2.0  # at most one reconnection without backoff per this many seconds
 _ERROR_PREFIX = re.compile(r"^([A-Z_]+): (.*)$", re.DOTALL)  # the services' own `CODE: message`
 _SDK_PREFIX = re.compile(r"^Error executing tool \S+: ")
 
@@ -89,7 +89,8 @@ class McpToolSource:
         self.connections = 0
         self.last_error: str | None = None
         self._client: Client | None = None
-        self._ready = asyncio.Event()
+        self._settled = asyncio.Event()  # set while up or down (not connecting, not broken)
+        self._connected_at: float | None = None
         self._broken = asyncio.Event()
         self._closing = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
@@ -105,17 +106,21 @@ class McpToolSource:
         if wait_s > 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait_s):
-                    await self._ready.wait()
+                    await self._settled.wait()
 
     async def aclose(self) -> None:
+        """Close the connection (a stdio server's process is stopped) and stop reconnecting."""
         self._closing.set()
         self._broken.set()
-        for task in [*self._background, *([self._supervisor] if self._supervisor else [])]:
+        for task in self._background:
             task.cancel()
-        for task in [*self._background, *([self._supervisor] if self._supervisor else [])]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self.state = "closed"
+        if self._supervisor is not None:
+            _, pending = await asyncio.wait({self._supervisor}, timeout=10.0)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        self._set_state("closed")
 
     # ToolSource
 
@@ -168,10 +173,10 @@ class McpToolSource:
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, self._down_message())
         try:
             async with asyncio.timeout(self._call_timeout_s):
-                await self._ready.wait()
+                await self._settled.wait()
         except TimeoutError:
             raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} is still connecting") from None
-        if self._client is None:
+        if self.state != "up" or self._client is None or self._broken.is_set():
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, self._down_message())
         return self._client
 
@@ -190,8 +195,15 @@ class McpToolSource:
         return ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.name} lost its connection while {doing}")
 
     def _mark_broken(self) -> None:
-        self._ready.clear()
+        self._settled.clear()
         self._broken.set()
+
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        if state == "connecting":
+            self._settled.clear()
+        else:
+            self._settled.set()
 
     def _client_for(self) -> AbstractAsyncContextManager[Client]:
         config = self.config
@@ -214,41 +226,60 @@ class McpToolSource:
         )
 
     async def _supervise(self) -> None:
+        """Make connections, one child task each, until the source closes.
+
+        Each connection lives in its own task: the client's transport may cancel the task that
+        entered it when the transport fails (anyio task groups), and only that task must end.
+        """
+        loop = asyncio.get_running_loop()
         delay = self._reconnect_initial_s
+        last_immediate = -_STABLE_S
         while not self._closing.is_set():
-            self.state = "connecting"
+            self._set_state("connecting")
             self._broken.clear()
+            self._connected_at = None
+            connection = asyncio.create_task(self._connection(), name=f"mcp-connection-{self.name}")
             try:
-                async with asyncio.timeout(self._connect_timeout_s):
-                    client_cm = self._client_for()
-                    client = await client_cm.__aenter__()
-            except Exception as exc:
-                self.last_error = _describe(exc)
-                logger.warning(
-                    "MCP server %s: connection failed: %s", self.name, self.last_error,
-                    extra={"event_type": "mcp_source_down", "source": self.name},
-                )  # fmt: skip
-            else:
-                started = asyncio.get_running_loop().time()
-                await self._serve(client_cm, client)
-                if asyncio.get_running_loop().time() - started > _STABLE_S:
-                    delay = self._reconnect_initial_s
-                    continue  # a connection that worked is re-made at once; calls wait for it
+                await asyncio.wait({connection})
+            except asyncio.CancelledError:
+                connection.cancel()
+                with contextlib.suppress(BaseException):
+                    await connection
+                raise
+            if not connection.cancelled() and connection.exception() is not None:
+                self.last_error = _describe(connection.exception())  # type: ignore[arg-type]
             if self._closing.is_set():
                 break
-            self.state = "down"
+            if self._connected_at is not None and loop.time() - last_immediate > _STABLE_S:
+                # A connection that worked is re-made at once (calls wait for it); at most once per
+                # _STABLE_S, so a server that dies right after each start backs off like one that never starts.
+                last_immediate = loop.time()
+                delay = self._reconnect_initial_s
+                continue
+            self._set_state("down")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._closing.wait()
             delay = min(delay * 2, self._reconnect_max_s)
 
-    async def _serve(self, client_cm: AbstractAsyncContextManager[Client], client: Client) -> None:
-        """Run one connection until it breaks or the source closes; always leave the client's context."""
+    async def _connection(self) -> None:
+        """One connection: enter the client, serve until it breaks or the source closes, leave it."""
+        try:
+            async with asyncio.timeout(self._connect_timeout_s):
+                client_cm = self._client_for()
+                client = await client_cm.__aenter__()
+        except Exception as exc:
+            self.last_error = _describe(exc)
+            logger.warning(
+                "MCP server %s: connection failed: %s", self.name, self.last_error,
+                extra={"event_type": "mcp_source_down", "source": self.name},
+            )  # fmt: skip
+            return
+        self._connected_at = asyncio.get_running_loop().time()
         self._client = client
         self.connections += 1
-        self.state = "up"
         self.last_error = None
-        self._ready.set()
+        self._set_state("up")
         logger.info(
             "MCP server %s connected (protocol %s)", self.name, client.protocol_version,
             extra={"event_type": "mcp_source_up", "source": self.name, "connections": self.connections},
@@ -259,18 +290,18 @@ class McpToolSource:
         try:
             await self._watch(client)
         finally:
-            self._ready.clear()
+            self._mark_broken()
             self._client = None
             if listener is not None:
                 listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
+                with contextlib.suppress(BaseException):
                     await listener
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(BaseException):
                 async with asyncio.timeout(5.0):
                     await client_cm.__aexit__(None, None, None)
             if not self._closing.is_set():
                 logger.warning(
-                    "MCP server %s disconnected: %s", self.name, self.last_error or "unknown reason",
+                    "MCP server %s disconnected: %s", self.name, self.last_error or "the transport ended",
                     extra={"event_type": "mcp_source_down", "source": self.name},
                 )  # fmt: skip
 
