@@ -145,9 +145,16 @@ def _outage_under_load(url: str, store: Restartable) -> None:
     assert error["code"] == "SERVICE_UNAVAILABLE" and error["retryable"] is True
 
     assert health_up["cache"]["l1"] == "closed" and health_up["status"] == "ok"
-    fresh = httpx.post(f"{url}/query", json={"query": QUESTIONS[0], "email": USERS[0]}, timeout=15).json()
-    again = httpx.post(f"{url}/query", json={"query": QUESTIONS[0], "email": USERS[0]}, timeout=15).json()
-    assert fresh["answer"] and again["cached"] is True
+    # Answers are cached again. They live 0.2 s here, so a loaded machine may need a few pairs
+    # before the second request of a pair arrives while the first one's answer is still fresh.
+    pairs = []
+    for _ in range(10):
+        fresh = httpx.post(f"{url}/query", json={"query": QUESTIONS[0], "email": USERS[0]}, timeout=15).json()
+        again = httpx.post(f"{url}/query", json={"query": QUESTIONS[0], "email": USERS[0]}, timeout=15).json()
+        pairs.append((fresh["answer"], again["cached"]))
+        if again["cached"]:
+            break
+    assert all(answer for answer, _ in pairs) and pairs[-1][1] is True, pairs
 
 
 def _wait_for_l1(url: str, within_s: float = 20.0) -> dict[str, Any]:
