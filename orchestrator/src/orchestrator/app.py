@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mcp_common._mcp import mcp_routes
+from mcp_common.auth import IdTokens, wants_id_tokens
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
 from orchestrator.api import errors, health, orchestrate, query
@@ -82,9 +83,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         store = open_store(settings)
         mcp_sources = _mcp_sources(settings)
-        catalog = Catalog(
-            [*(HttpToolSource(name, url, session) for name, url in settings.services.items()), *mcp_sources]
-        )
+        tokens = IdTokens() if wants_id_tokens(settings.service_auth) else None
+        services = [HttpToolSource(name, url, session, auth=tokens) for name, url in settings.services.items()]
+        catalog = Catalog([*services, *mcp_sources])
         for source in mcp_sources:
             source.on_tools_changed = lambda name: catalog.refresh([name])
         await asyncio.gather(*(source.start(wait_s=settings.mcp_connect_timeout_s) for source in mcp_sources))

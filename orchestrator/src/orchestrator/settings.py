@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, EmailStr, Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mcp_common.auth import ServiceAuth
 from orchestrator.tools.mcp_servers import SERVER_NAME, McpServerConfig
 
 
@@ -78,6 +79,11 @@ class Settings(BaseSettings):
         '`{"email": …, "allowed_tools": [...]}`. When set, `/mcp` requires `Authorization: Bearer <token>`; '
         "when empty (development) the caller is named by the `X-User-Email` header, as `/query` trusts its "
         "`email` field.",
+    )
+    service_auth: ServiceAuth = Field(
+        default="auto",
+        description="Calls to the services carry a Google ID token for their URL (private Cloud Run services): "
+        "`id-token`, `none`, or `auto` (when running on Cloud Run).",
     )
     tenant: str = Field(default="default", description="Tenant id that scopes every cache key.")
     state_backend: Literal["sqlite", "memory", "redis", "firestore"] = Field(

@@ -76,9 +76,10 @@ class Stack:
         *,
         timeout_s: float = 60.0,
     ) -> str:
-        """One more orchestrator process on the running services (another instance of the deployment)."""
+        """One more orchestrator process on the running services (another instance of the deployment);
+        `ORCH_SERVICES` in `env` replaces them."""
         services = {n: url for n, url in self.urls.items() if not n.startswith("orchestrator")}
-        proc_env = _base_env(env) | {"PORT": str(port), "ORCH_SERVICES": json.dumps(services)}
+        proc_env = _base_env(None) | {"ORCH_SERVICES": json.dumps(services)} | dict(env or {}) | {"PORT": str(port)}
         _start(self, name, [sys.executable, "-m", "orchestrator"], proc_env, f"http://127.0.0.1:{port}", self.log_dir)
         _wait_healthy(self, name, timeout_s, None)
         return self.urls[name]

@@ -18,6 +18,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from mcp_common import tracing
+from mcp_common.auth import IdTokens
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext, CallRequest, CallResponse
 
@@ -34,9 +35,11 @@ class ServiceClient:
         *,
         timeout_s: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        auth: IdTokens | None = None,
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
+        self._auth = auth
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s, transport=transport)
 
     async def call(
@@ -59,8 +62,9 @@ class ServiceClient:
                 }
             )
             body = CallRequest(tool=tool, arguments=arguments, context=context)
+            headers = _headers(current) | (await self._auth.headers(self.base_url) if self._auth else {})
             try:
-                response = await self._post(body.model_dump_json(), _headers(current), resend=not writes)
+                response = await self._post(body.model_dump_json(), headers, resend=not writes)
             except httpx.TimeoutException as exc:
                 sp.status = ErrorCode.SERVICE_TIMEOUT.value
                 raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.service}.{tool} timed out") from exc
@@ -102,5 +106,15 @@ def _parse(service: str, tool: str, response: httpx.Response) -> CallResponse:
     try:
         return CallResponse.model_validate_json(response.content)
     except ValidationError as exc:
+        if response.status_code in (401, 403):  # the platform in front of the service, not the service
+            raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(service, response.status_code)) from exc
         code = ErrorCode.SERVICE_UNAVAILABLE if response.status_code >= 500 else ErrorCode.SERVICE_BAD_RESPONSE
         raise ServiceError(code, f"{service}.{tool} answered HTTP {response.status_code}") from exc
+
+
+def refused_message(service: str, status: int) -> str:
+    """What to say when the front end of a private service refuses the caller (Cloud Run IAM)."""
+    return (
+        f"{service} refused this caller's identity (HTTP {status}): on Cloud Run the caller's service "
+        "account needs roles/run.invoker on it, and SERVICE_AUTH must not be `none`"
+    )

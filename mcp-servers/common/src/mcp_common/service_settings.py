@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mcp_common.app import ServiceConfig
+from mcp_common.auth import IdTokens, ServiceAuth, wants_id_tokens
 
 
 class BaseServiceSettings(BaseSettings):
@@ -22,9 +23,17 @@ class BaseServiceSettings(BaseSettings):
         description='Host headers accepted on /mcp, JSON list; `["*"]` behind a trusted proxy.',
     )
     log_payloads: bool = Field(default=True, description="Log tool arguments and results (redacted).")
+    service_auth: ServiceAuth = Field(
+        default="auto",
+        description="Calls to other services carry a Google ID token: `id-token`, `none`, or `auto` (on Cloud Run).",
+    )
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
 
     def service_config(self) -> ServiceConfig:
         return ServiceConfig(allowed_hosts=self.allowed_hosts, log_payloads=self.log_payloads)
+
+    def id_tokens(self) -> IdTokens | None:
+        """The ID tokens this service's calls to other services carry, or None (see `service_auth`)."""
+        return IdTokens() if wants_id_tokens(self.service_auth) else None

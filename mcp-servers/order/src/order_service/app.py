@@ -42,9 +42,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        menu = ServiceClient("menu", settings.menu_url, timeout_s=settings.downstream_timeout_s)
+        tokens = settings.id_tokens()
+        menu = ServiceClient("menu", settings.menu_url, timeout_s=settings.downstream_timeout_s, auth=tokens)
         profiles = ServiceClient(
-            "customer_profile", settings.customer_profile_url, timeout_s=settings.downstream_timeout_s
+            "customer_profile", settings.customer_profile_url, timeout_s=settings.downstream_timeout_s, auth=tokens
         )
         try:
             await db.migrate(MIGRATIONS)

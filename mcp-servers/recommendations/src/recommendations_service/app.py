@@ -26,10 +26,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The service app; its lifespan migrates the database and opens the downstream clients."""
     db = Database(settings.database_url)
     timeout = settings.downstream_timeout_s
+    tokens = settings.id_tokens()
     downstream = Downstream(
-        menu=ServiceClient("menu", settings.menu_url, timeout_s=timeout),
-        customer_profile=ServiceClient("customer_profile", settings.customer_profile_url, timeout_s=timeout),
-        order=ServiceClient("order", settings.order_url, timeout_s=timeout),
+        menu=ServiceClient("menu", settings.menu_url, timeout_s=timeout, auth=tokens),
+        customer_profile=ServiceClient(
+            "customer_profile", settings.customer_profile_url, timeout_s=timeout, auth=tokens
+        ),
+        order=ServiceClient("order", settings.order_url, timeout_s=timeout, auth=tokens),
     )
     policy = Policy(
         variety_window=timedelta(hours=settings.variety_window_hours),

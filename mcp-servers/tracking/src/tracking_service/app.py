@@ -41,7 +41,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        orders = ServiceClient("order", settings.order_url, timeout_s=settings.downstream_timeout_s)
+        orders = ServiceClient(
+            "order", settings.order_url, timeout_s=settings.downstream_timeout_s, auth=settings.id_tokens()
+        )
         try:
             await db.migrate(MIGRATIONS)
             if settings.seed_demo:

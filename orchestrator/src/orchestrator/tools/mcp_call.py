@@ -8,6 +8,8 @@ import aiohttp
 from pydantic import ValidationError
 
 from mcp_common import tracing
+from mcp_common.auth import IdTokens
+from mcp_common.client import refused_message
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolInfo, ToolListing
 
@@ -17,13 +19,16 @@ _JSON = {"Content-Type": "application/json"}
 class HttpToolSource:
     """A service reached over HTTP; transport failures become `ServiceError`s here, and only here."""
 
-    def __init__(self, name: str, base_url: str, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, name: str, base_url: str, session: aiohttp.ClientSession, *, auth: IdTokens | None = None
+    ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._session = session
+        self._auth = auth
 
     async def list_tools(self) -> list[ToolInfo]:
-        content = await self._send("GET", "/mcp/tools", None)
+        _, content = await self._send("GET", "/mcp/tools", None)
         try:
             return ToolListing.model_validate_json(content).tools
         except ValidationError as exc:
@@ -31,10 +36,12 @@ class HttpToolSource:
 
     async def call(self, tool: str, arguments: dict[str, Any], context: CallContext) -> dict[str, Any]:
         body = CallRequest(tool=tool, arguments=arguments, context=context).model_dump_json().encode()
-        content = await self._send("POST", "/mcp/call", body)
+        status, content = await self._send("POST", "/mcp/call", body)
         try:
             reply = CallResponse.model_validate_json(content)
         except ValidationError as exc:
+            if status in (401, 403):  # the platform in front of the service refused us, not the service
+                raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(self.name, status)) from exc
             raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, f"{self.name} sent an invalid reply") from exc
         if reply.error is not None:
             raise ServiceError.from_body(reply.error)
@@ -45,9 +52,11 @@ class HttpToolSource:
     async def health(self) -> None:
         await self._send("GET", "/health", None)
 
-    async def _send(self, method: str, path: str, body: bytes | None) -> bytes:
-        """The reply body; reading it stays inside the `try`, since the body can time out or break too."""
+    async def _send(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        """Status and reply body; reading it stays inside the `try`, since the body can time out or break too."""
         headers = tracing.outbound_headers()
+        if self._auth is not None:
+            headers.update(await self._auth.headers(self.base_url))
         if body is not None:
             headers.update(_JSON)
         try:
@@ -61,6 +70,8 @@ class HttpToolSource:
             raise ServiceError(ErrorCode.RATE_LIMITED, f"{self.name} is rate limiting")
         if status >= 500:
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.name} answered {status}")
+        if status in (401, 403) and path != "/mcp/call":
+            raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(self.name, status))
         if status >= 400 and path != "/mcp/call":
             raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, f"{self.name} answered {status}")
-        return content
+        return status, content
