@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PORT ?= 8080
 
-.PHONY: run test install tools lint typecheck pytest bench clean
+.PHONY: run test install tools lint typecheck pytest bench smoke clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -29,6 +29,7 @@ run: install
 lint: install
 	$(UV) run ruff format --check .
 	$(UV) run ruff check .
+	$(UV) run hadolint deploy/Dockerfile
 
 typecheck: install
 	$(UV) run mypy orchestrator mcp-servers bench
@@ -40,6 +41,10 @@ test: lint typecheck pytest
 
 bench: install tools
 	$(UV) run python bench/run.py
+
+# Builds every container image with podman and starts each one (without a Docker engine); as root.
+smoke:
+	bash deploy/smoke.sh
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
