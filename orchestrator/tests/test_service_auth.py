@@ -105,8 +105,8 @@ class FrontEnd:
         self.seen.append((scope["path"], authorization))
         if self.require and not (authorization or "").startswith("Bearer "):
             body = b"<html><body>Error: Forbidden</body></html>"
-            headers = [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": 403, "headers": headers})
+            raw = [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 403, "headers": raw})
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
