@@ -166,8 +166,13 @@ class RulePlanner:
 
     def _best(self, clause: str, tools: list[CatalogTool]) -> _Match | None:
         scored = [_Match(tool, score_tool(clause, tool), clause) for tool in tools]
-        # Ties (token-set matching scores any subset 100) go to the tool with the closest example.
-        return max(scored, key=lambda m: (m.score, closeness(clause, m.tool)), default=None)
+        if not scored:
+            return None
+        top = max(m.score for m in scored)
+        tied = [m for m in scored if m.score == top]
+        # Ties (token-set matching scores any subset 100) go to the tool with the closest example;
+        # only they pay for the second comparison.
+        return tied[0] if len(tied) == 1 else max(tied, key=lambda m: closeness(clause, m.tool))
 
 
 def score_tool(clause: str, tool: CatalogTool) -> float:
