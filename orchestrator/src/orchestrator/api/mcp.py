@@ -87,16 +87,15 @@ class OrchestratorMcpServer(SpecServer):
     ) -> CallToolResult | InputRequiredResult:
         if self._tool_manager.get_tool(name) is not None:
             return await super().call_tool(name, arguments, context)
-        caller = _caller.get()
-        visible = {tool.name: tool for tool in self._catalog_tools(caller or self._anonymous())}
-        if name not in visible:
+        if name not in {tool.name for tool in self._catalog_tools(_caller.get() or self._anonymous())}:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
+        caller = _required_caller()
         try:
-            step = validate_step(name, arguments, self._engine().catalog, _required_caller())
+            step = validate_step(name, arguments, self._engine().catalog, caller)
         except ServiceError as exc:
             return _error_result(exc.code.value, exc.message)
         assert self.executor is not None
-        [result] = await self.executor.run([step], _required_caller())
+        [result] = await self.executor.run([step], caller)
         if result.error is not None:
             return _error_result(result.error.code.value, result.error.message)
         data = result.result or {}
@@ -106,11 +105,9 @@ class OrchestratorMcpServer(SpecServer):
         offered = self.config.mcp_catalog_tools
         if offered == "none" or self.engine is None:
             return []
-        return [
-            tool
-            for tool in self.engine.catalog.tools()
-            if caller.may_use(tool.name) and (offered == "all" or not tool.info.writes)
-        ]
+        if offered == "read":
+            return self.engine.catalog.readable_by(caller)
+        return [tool for tool in self.engine.catalog.tools() if caller.may_use(tool.name)]
 
     def _anonymous(self) -> Caller:
         return Caller(email="", tenant=self.config.tenant, allowed_tools=tuple(self.config.allowed_tools))

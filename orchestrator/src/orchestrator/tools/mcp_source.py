@@ -34,13 +34,13 @@ from typing import Any, Literal
 import httpx2
 import mcp_types as types
 from mcp import Client
+from mcp.client import Transport
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ListenNotSupportedError, ToolsListChanged
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from mcp_common import tracing
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext, ToolInfo
 from orchestrator.tools.mcp_servers import HttpServer, StdioServer, ToolOverride, expand
@@ -142,9 +142,8 @@ class McpToolSource:
     async def call(self, tool: str, arguments: dict[str, Any], context: CallContext) -> dict[str, Any]:
         client = await self._connected()
         meta: dict[str, Any] | None = None
-        ctx = tracing.current()
-        if ctx is not None and context.trace_id:
-            meta = {"traceparent": f"00-{context.trace_id}-{ctx.span_id}-01"}
+        if context.trace_id and context.span_id:
+            meta = {"traceparent": f"00-{context.trace_id}-{context.span_id}-01"}
         try:
             result = await client.call_tool(tool, arguments, meta=meta)  # type: ignore[arg-type]
         except Exception as exc:
@@ -167,18 +166,20 @@ class McpToolSource:
 
     async def _connected(self) -> Client:
         """The live client; waits while connecting, fails fast while down."""
-        if self.state == "up" and self._client is not None and not self._broken.is_set():
-            return self._client
-        if self.state in ("down", "closed"):
+        if self.state not in ("down", "closed") and self._live() is None:
+            try:
+                async with asyncio.timeout(self._call_timeout_s):
+                    await self._settled.wait()
+            except TimeoutError:
+                raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} is still connecting") from None
+        client = self._live()
+        if client is None:
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, self._down_message())
-        try:
-            async with asyncio.timeout(self._call_timeout_s):
-                await self._settled.wait()
-        except TimeoutError:
-            raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} is still connecting") from None
-        if self.state != "up" or self._client is None or self._broken.is_set():
-            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, self._down_message())
-        return self._client
+        return client
+
+    def _live(self) -> Client | None:
+        """The client while the connection is up and not known to be broken."""
+        return self._client if self.state == "up" and not self._broken.is_set() else None
 
     def _failure(self, exc: Exception, doing: str) -> ServiceError:
         """The `ServiceError` for an exception of the client; transport failures also start a reconnection."""
@@ -206,24 +207,19 @@ class McpToolSource:
             self._settled.set()
 
     def _client_for(self) -> AbstractAsyncContextManager[Client]:
-        config = self.config
-        handler = self._on_message
+        config, handler = self.config, self._on_message
         timeout = max(self._call_timeout_s, 1.0) * 4
+        http: httpx2.AsyncClient | None = None
+        target: StdioServerParameters | Transport
         if isinstance(config, StdioServer):
-            params = StdioServerParameters(
-                command=config.command,
-                args=config.args,
-                env=expand(config.env, f"{self.name}.env"),
-                cwd=config.cwd,
-            )
-            return Client(params, mode=config.mode, message_handler=handler, read_timeout_seconds=timeout, cache=None)
-        headers = expand(config.headers, f"{self.name}.headers")
-        http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(timeout, connect=self._connect_timeout_s))
-        transport = streamable_http_client(config.url, http_client=http)
-        return _closing_http(
-            Client(transport, mode=config.mode, message_handler=handler, read_timeout_seconds=timeout, cache=None),
-            http,
-        )
+            env = expand(config.env, f"{self.name}.env")
+            target = StdioServerParameters(command=config.command, args=config.args, env=env, cwd=config.cwd)
+        else:
+            headers = expand(config.headers, f"{self.name}.headers")
+            http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(timeout, connect=self._connect_timeout_s))
+            target = streamable_http_client(config.url, http_client=http)
+        client = Client(target, mode=config.mode, message_handler=handler, read_timeout_seconds=timeout, cache=None)
+        return client if http is None else _closing_http(client, http)
 
     async def _supervise(self) -> None:
         """Make connections, one child task each, until the source closes.
