@@ -151,31 +151,33 @@ class McpNodeTools:
 
 def find_mcp_node_tools(start: Path | None = None) -> McpNodeTools:
     """`tools/mcp-node` of this repository, installed (`npm ci --prefix tools/mcp-node`)."""
+    directory = _tools_dir("mcp-node", "package.json", None, start)
+    if directory is None:
+        raise EmulatorUnavailableError("tools/mcp-node not found")
+    tools = McpNodeTools(directory)
+    if not all(p.exists() for p in (tools.node, tools.everything, tools.inspector, tools.conformance)):
+        raise EmulatorUnavailableError(f"MCP Node tools not installed (npm ci --prefix {directory})")
+    return tools
+
+
+def _tools_dir(name: str, marker: str, override: str | None, start: Path | None) -> Path | None:
+    """`tools/<name>` holding `marker`: the directory the `override` variable names, else the first one
+    found from `start` (default: the working directory) upwards, else this repository's."""
+    candidates = [Path(os.environ[override])] if override and os.environ.get(override) else []
     here = (start or Path.cwd()).resolve()
-    candidates = [parent / "tools" / "mcp-node" for parent in (here, *here.parents)]
-    candidates.append(Path(__file__).resolve().parents[4] / "tools" / "mcp-node")
-    for candidate in candidates:
-        if (candidate / "package.json").exists():
-            tools = McpNodeTools(candidate)
-            if not all(p.exists() for p in (tools.node, tools.everything, tools.inspector, tools.conformance)):
-                raise EmulatorUnavailableError(f"MCP Node tools not installed (npm ci --prefix {candidate})")
-            return tools
-    raise EmulatorUnavailableError("tools/mcp-node not found")
+    candidates += [parent / "tools" / name for parent in (here, *here.parents)]
+    candidates.append(Path(__file__).resolve().parents[4] / "tools" / name)
+    return next((c for c in candidates if (c / marker).exists()), None)
 
 
 def find_firestore_emulator(start: Path | None = None) -> Path:
     """`tools/firestore-emulator` of this repository (or `FIRESTORE_EMULATOR_DIR`), installed."""
-    override = os.environ.get("FIRESTORE_EMULATOR_DIR")
-    candidates = [Path(override)] if override else []
-    here = (start or Path.cwd()).resolve()
-    candidates += [parent / "tools" / "firestore-emulator" for parent in (here, *here.parents)]
-    candidates.append(Path(__file__).resolve().parents[4] / "tools" / "firestore-emulator")
-    for candidate in candidates:
-        if (candidate / "server.js").exists():
-            if not (candidate / "node_modules" / "@firestore-emulator" / "server").exists():
-                raise EmulatorUnavailableError(f"Firestore emulator not installed (npm ci --prefix {candidate})")
-            return candidate
-    raise EmulatorUnavailableError("tools/firestore-emulator not found (set FIRESTORE_EMULATOR_DIR)")
+    directory = _tools_dir("firestore-emulator", "server.js", "FIRESTORE_EMULATOR_DIR", start)
+    if directory is None:
+        raise EmulatorUnavailableError("tools/firestore-emulator not found (set FIRESTORE_EMULATOR_DIR)")
+    if not (directory / "node_modules" / "@firestore-emulator" / "server").exists():
+        raise EmulatorUnavailableError(f"Firestore emulator not installed (npm ci --prefix {directory})")
+    return directory
 
 
 @contextmanager
@@ -273,17 +275,12 @@ _OWNER = {"Authorization": "Bearer owner"}  # the emulator's admin credential
 
 def find_firebase_emulators(start: Path | None = None) -> Path:
     """`tools/firebase-emulators` of this repository (or `FIREBASE_EMULATORS_DIR`), installed."""
-    override = os.environ.get("FIREBASE_EMULATORS_DIR")
-    candidates = [Path(override)] if override else []
-    here = (start or Path.cwd()).resolve()
-    candidates += [parent / "tools" / "firebase-emulators" for parent in (here, *here.parents)]
-    candidates.append(Path(__file__).resolve().parents[4] / "tools" / "firebase-emulators")
-    for candidate in candidates:
-        if (candidate / "package.json").exists():
-            if not _firebase_cli(candidate).exists():
-                raise EmulatorUnavailableError(f"firebase-tools not installed (npm ci --prefix {candidate})")
-            return candidate
-    raise EmulatorUnavailableError("tools/firebase-emulators not found (set FIREBASE_EMULATORS_DIR)")
+    directory = _tools_dir("firebase-emulators", "package.json", "FIREBASE_EMULATORS_DIR", start)
+    if directory is None:
+        raise EmulatorUnavailableError("tools/firebase-emulators not found (set FIREBASE_EMULATORS_DIR)")
+    if not _firebase_cli(directory).exists():
+        raise EmulatorUnavailableError(f"firebase-tools not installed (npm ci --prefix {directory})")
+    return directory
 
 
 @contextmanager
