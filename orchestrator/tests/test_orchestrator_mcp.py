@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
 import httpx2
@@ -22,6 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from starlette.applications import Starlette
 
 from chargebee_service.app import create_app as billing_app
 from chargebee_service.settings import Settings as BillingSettings
@@ -29,9 +30,15 @@ from customer_profile_service.app import create_app as profile_app
 from customer_profile_service.settings import Settings as ProfileSettings
 from hubspot_service.app import create_app as crm_app
 from hubspot_service.settings import Settings as CrmSettings
+from mcp_common._mcp import mcp_routes
 from mcp_common.emulators import McpNodeTools
+from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.testing import serve
+from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
 from orchestrator.app import create_app
+from orchestrator.caller import Caller
+from orchestrator.engine import Engine
+from orchestrator.execution import Executor
 from orchestrator.settings import Settings
 
 Mode = Literal["legacy", "auto"]
@@ -283,7 +290,19 @@ async def test_ask_answers_as_query_does_for_the_same_caller(
 async def test_ask_rejects_a_blank_question(orch: str, mode: Mode) -> None:
     async with connect(orch, mode, as_user(ADA)) as client:
         result = await client.call_tool("ask", {"question": "   "})
-    assert result.is_error and "INVALID_REQUEST" in text_of(result)
+    assert result.is_error and text_of(result) == "INVALID_REQUEST: question must not be blank"
+
+
+@MODES
+async def test_ask_names_a_bad_argument_without_echoing_it(orch: str, mode: Mode) -> None:
+    secret = "my card is 4111 1111 1111 1111 " * 100  # over the 2000-character limit
+    async with connect(orch, mode, as_user(ADA)) as client:
+        long = await client.call_tool("ask", {"question": secret})
+        wrong_type = await client.call_tool("ask", {"question": 42})
+    for result in (long, wrong_type):
+        assert result.is_error and result.structured_content is None
+        assert text_of(result).startswith("INVALID_REQUEST: invalid arguments: question"), text_of(result)
+        assert "4111" not in text_of(result) and "42" not in text_of(result)
 
 
 # --- 3. identity binding --------------------------------------------------------------------------------
@@ -352,7 +371,7 @@ async def test_without_a_caller_listing_works_but_calls_are_unauthenticated(orch
         tool = await client.call_tool("chargebee.get_subscription", {"email": ADA})
     for result in (answer, tool):
         assert result.is_error and result.structured_content is None
-        assert "UNAUTHENTICATED" in text_of(result) and "pro-monthly" not in text_of(result)
+        assert text_of(result).startswith("UNAUTHENTICATED: ") and "pro-monthly" not in text_of(result)
 
 
 def test_an_x_user_email_that_is_not_an_email_is_a_401_before_mcp(orch: str) -> None:
@@ -465,3 +484,23 @@ def test_the_mcp_inspector_cli_exits_5_on_a_tool_error(mcp_node: McpNodeTools, o
     )
     assert called.returncode == 5, (called.stdout, called.stderr)
     assert "INVALID_REQUEST" in called.stdout + called.stderr
+
+
+# --- 7. errors of the engine --------------------------------------------------------------------------
+
+
+class _RefusingEngine:
+    """Stands in for an engine whose query fails with a `ServiceError` (none of the real paths do today)."""
+
+    async def query(self, question: str, caller: Caller) -> None:
+        raise ServiceError(ErrorCode.RATE_LIMITED, f"{caller.email} asked too often")
+
+
+async def test_an_engine_error_reaches_the_client_as_its_code_and_message() -> None:
+    server = OrchestratorMcpServer(Settings(services={}, state_backend="memory"))
+    server.bind(cast(Engine, _RefusingEngine()), cast(Executor, None))
+    app = Starlette(routes=mcp_routes(server, ["127.0.0.1:*"]), lifespan=lambda _: server.session_manager.run())
+    with serve(McpCallerMiddleware(app, server.config)) as url:
+        async with connect(url, "legacy", as_user(ADA)) as client:
+            result = await client.call_tool("ask", {"question": "what plan am I on?"})
+    assert result.is_error and text_of(result) == f"RATE_LIMITED: {ADA} asked too often"
