@@ -32,7 +32,7 @@ lint: install
 	$(UV) run hadolint deploy/Dockerfile
 
 typecheck: install
-	$(UV) run mypy orchestrator mcp-servers bench
+	$(UV) run mypy orchestrator mcp-servers bench deploy
 
 pytest: install tools
 	$(UV) run pytest

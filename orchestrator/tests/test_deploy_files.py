@@ -421,3 +421,50 @@ def test_deploy_sh_gives_every_process_valid_settings(dry_run: str, validate: Va
         validate(process, env)
     services = json.loads(envs["orchestrator"]["ORCH_SERVICES"])
     assert services == {s.name: cloud_run_url(s.name) for s in DEFAULT_SERVICES}
+
+
+# --- deploy/venv_layer.py: the workspace's layer of an image ------------------------------------------
+
+
+def venv_layer(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "deploy" / "venv_layer.py"
+    return subprocess.run(["python3", str(script), *map(str, args)], capture_output=True, text=True, timeout=60)
+
+
+def test_the_workspace_layer_holds_what_was_added_or_changed_and_only_that(tmp_path: Path) -> None:
+    venv, out, listing = tmp_path / "venv", tmp_path / "code", tmp_path / "deps.json"
+    (venv / "lib" / "dep").mkdir(parents=True)
+    (venv / "bin").mkdir()
+    (venv / "lib" / "dep" / "kept.py").write_text("kept = 1\n")
+    (venv / "lib" / "dep" / "edited.py").write_text("edited = 1\n")
+    (venv / "bin" / "tool").write_text("#!/bin/sh\n")
+    (venv / "bin" / "python").symlink_to("/usr/bin/python3")
+    assert venv_layer("snapshot", venv, listing).returncode == 0
+
+    os.utime(venv / "lib" / "dep" / "kept.py", (0, 0))  # touched, same content: not the workspace's
+    (venv / "lib" / "dep" / "edited.py").write_text("edited = 2\n")
+    (venv / "bin" / "tool").chmod(0o755)
+    (venv / "lib" / "app").mkdir()
+    (venv / "lib" / "app" / "__init__.py").write_text("app = 1\n")
+    (venv / "bin" / "app").symlink_to("../lib/app")
+    split = venv_layer("split", venv, listing, out)
+
+    assert split.returncode == 0, split.stderr
+    copied = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir() or p.is_symlink())
+    assert copied == ["bin/app", "bin/tool", "lib/app/__init__.py", "lib/dep/edited.py"]
+    assert (out / "bin" / "app").is_symlink() and os.readlink(out / "bin" / "app") == "../lib/app"
+    assert (out / "lib" / "dep" / "edited.py").read_text() == "edited = 2\n"
+    assert (out / "bin" / "tool").stat().st_mode & 0o111
+
+
+def test_a_dependency_file_removed_by_the_workspace_install_fails_the_build(tmp_path: Path) -> None:
+    venv, listing = tmp_path / "venv", tmp_path / "deps.json"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "lib" / "old.py").write_text("old = 1\n")
+    assert venv_layer("snapshot", venv, listing).returncode == 0
+    (venv / "lib" / "old.py").unlink()
+
+    split = venv_layer("split", venv, listing, tmp_path / "code")
+
+    assert split.returncode == 1 and "lib/old.py" in split.stderr
+    assert venv_layer("nonsense").returncode == 2
