@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from mcp_common.app import Running
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext
 from order_service.service import OrderService
 from order_service.tools import build_registry
 
-
-def _not_running() -> OrderService:
-    raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the order service is not running")
+_not_running: Running[OrderService] = Running("order")  # as before the app's lifespan starts
 
 
 def test_every_field_of_every_tool_schema_is_described() -> None:
@@ -38,3 +37,4 @@ async def test_a_call_before_the_app_started_is_service_unavailable() -> None:
         await registry.call("get_order", {"order_id": "ord-1"}, CallContext(caller="ada@example.com"))
 
     assert caught.value.code is ErrorCode.SERVICE_UNAVAILABLE
+    assert caught.value.message == "the order service is not running"

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
 
+from mcp_common.app import Running
 from mcp_common.db import Database
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext
@@ -24,8 +25,7 @@ from tracking_service.tools import build_registry
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
-def _not_running() -> TrackingService:
-    raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the tracking service is not running")
+_not_running: Running[TrackingService] = Running("tracking")  # as before the app's lifespan starts
 
 
 @pytest.mark.parametrize(
@@ -110,6 +110,7 @@ async def test_a_call_before_the_app_started_is_service_unavailable() -> None:
         await registry.call("track_order", {"order_id": "ord-1"}, CallContext(caller="ada@example.com"))
 
     assert caught.value.code is ErrorCode.SERVICE_UNAVAILABLE
+    assert caught.value.message == "the tracking service is not running"
 
 
 def test_settings_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from mcp_common import tracing
 from mcp_common._mcp import build_mcp_server, mcp_routes
-from mcp_common.errors import ServiceError, invalid_request
+from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
 from mcp_common.middleware import TraceMiddleware
 from mcp_common.registry import ToolRegistry
@@ -25,6 +25,21 @@ from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolListing
 logger = logging.getLogger("mcp_common.service")
 
 Lifespan = Callable[[], AbstractAsyncContextManager[None]]
+T = TypeVar("T")
+
+
+class Running(Generic[T]):
+    """What a service's tools work on, set by its lifespan while the app runs; calling it at any other
+    time is `SERVICE_UNAVAILABLE` ("the <name> service is not running")."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.service: T | None = None
+
+    def __call__(self) -> T:
+        if self.service is None:
+            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"the {self.name} service is not running")
+        return self.service
 
 
 class ServiceConfig(BaseModel):

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from mcp_common.app import create_service_app
+from mcp_common.app import Running, create_service_app
 from mcp_common.client import ServiceClient
 from mcp_common.clock import Clock, SystemClock
 from mcp_common.db import Database
-from mcp_common.errors import ErrorCode, ServiceError
 from order_service.downstream import MenuGateway, ProfileGateway
 from order_service.seed import seed_demo_orders
 from order_service.service import OrderService
@@ -23,21 +22,10 @@ from order_service.tools import build_registry
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class _Running:
-    """The `OrderService` while the app runs."""
-
-    service: OrderService | None = None
-
-    def __call__(self) -> OrderService:
-        if self.service is None:
-            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the order service is not running")
-        return self.service
-
-
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The service app; time comes from `clock` (the system clock unless a test passes one)."""
     clock = clock or SystemClock()
-    running = _Running()
+    running: Running[OrderService] = Running("order")
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:

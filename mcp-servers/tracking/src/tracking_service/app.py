@@ -8,11 +8,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from mcp_common.app import create_service_app
+from mcp_common.app import Running, create_service_app
 from mcp_common.client import ServiceClient
 from mcp_common.clock import Clock, SystemClock
 from mcp_common.db import Database
-from mcp_common.errors import ErrorCode, ServiceError
 from tracking_service.couriers import CourierStore, seed_couriers
 from tracking_service.orders import OrderGateway
 from tracking_service.service import TrackingService
@@ -22,21 +21,10 @@ from tracking_service.tools import build_registry
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class _Running:
-    """The `TrackingService` while the app runs."""
-
-    service: TrackingService | None = None
-
-    def __call__(self) -> TrackingService:
-        if self.service is None:
-            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the tracking service is not running")
-        return self.service
-
-
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The service app; time comes from `clock` (the system clock unless a test passes one)."""
     clock = clock or SystemClock()
-    running = _Running()
+    running: Running[TrackingService] = Running("tracking")
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
