@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from order_fakes import ADA, Fakes, call, cart, order_settings, serve_fakes, serve_order
+from order_world import ADA, Peers, call, cart, order_settings, serve_order, serve_peers
 from sqlalchemy import func, select
 
 from mcp_common.clock import ManualClock
@@ -16,8 +16,8 @@ from order_service.db import OrderLineRow, OrderRow
 
 
 @pytest.fixture(scope="module")
-def fakes() -> Iterator[Fakes]:
-    with serve_fakes() as served:
+def peers() -> Iterator[Peers]:
+    with serve_peers() as served:
         yield served
 
 
@@ -30,8 +30,8 @@ async def _count(database_url: str, model: type[OrderRow] | type[OrderLineRow]) 
         await db.aclose()
 
 
-async def test_fifty_concurrent_calls_with_one_key_place_one_order(database_url: str, fakes: Fakes) -> None:
-    with serve_order(order_settings(database_url, fakes), ManualClock()) as url:
+async def test_fifty_concurrent_calls_with_one_key_place_one_order(database_url: str, peers: Peers) -> None:
+    with serve_order(order_settings(database_url, peers), ManualClock()) as url:
         async with httpx.AsyncClient(timeout=60) as http:
             bodies = await asyncio.gather(
                 *(call(http, url, "create_order", cart(("m-09", 2), ("m-57", 1)), ADA) for _ in range(50))
@@ -44,10 +44,10 @@ async def test_fifty_concurrent_calls_with_one_key_place_one_order(database_url:
 
 
 async def test_concurrent_calls_with_one_key_and_different_carts_place_one_order_and_conflict(
-    database_url: str, fakes: Fakes
+    database_url: str, peers: Peers
 ) -> None:
     carts = [cart(("m-09", 1 + n % 2)) for n in range(20)]
-    with serve_order(order_settings(database_url, fakes), ManualClock()) as url:
+    with serve_order(order_settings(database_url, peers), ManualClock()) as url:
         async with httpx.AsyncClient(timeout=60) as http:
             bodies = await asyncio.gather(*(call(http, url, "create_order", c, ADA) for c in carts))
 
@@ -59,9 +59,9 @@ async def test_concurrent_calls_with_one_key_and_different_carts_place_one_order
     assert await _count(database_url, OrderRow) == 1
 
 
-async def test_the_same_key_may_be_used_by_two_customers(database_url: str, fakes: Fakes) -> None:
+async def test_the_same_key_may_be_used_by_two_customers(database_url: str, peers: Peers) -> None:
     grace = {**cart(("m-28", 1), address_id="addr-grace-home"), "email": "grace@example.com"}
-    with serve_order(order_settings(database_url, fakes), ManualClock()) as url:
+    with serve_order(order_settings(database_url, peers), ManualClock()) as url:
         async with httpx.AsyncClient(timeout=60) as http:
             mine = await call(http, url, "create_order", cart(("m-09", 1)), ADA)
             theirs = await call(http, url, "create_order", grace, "grace@example.com")

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from mcp import Client
-from order_fakes import ADA, order_settings, serve_fakes, serve_order
+from order_world import ADA, order_settings, serve_order, serve_peers
 
 from mcp_common.clock import ManualClock
 
@@ -16,8 +16,8 @@ from mcp_common.clock import ManualClock
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = Path(tmp_path_factory.mktemp("order-mcp")) / "order.db"
-    with serve_fakes() as fakes:
-        settings = order_settings(f"sqlite+aiosqlite:///{database}", fakes, seed_demo=True)
+    with serve_peers() as peers:
+        settings = order_settings(f"sqlite+aiosqlite:///{database}", peers, seed_demo=True)
         with serve_order(settings, ManualClock()) as base:
             yield base
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from order_fakes import ADA, Fakes, call, order_settings, serve_fakes, serve_order
+from order_world import ADA, Peers, call, order_settings, serve_order, serve_peers
 from sqlalchemy import Connection, func, select
 
 from mcp_common.clock import ManualClock
@@ -28,8 +28,8 @@ MENU_BY_ID = {item.item_id: item for item in MENU}
 
 
 @pytest.fixture(scope="module")
-def fakes() -> Iterator[Fakes]:
-    with serve_fakes() as served:
+def peers() -> Iterator[Peers]:
+    with serve_peers() as served:
         yield served
 
 
@@ -135,9 +135,9 @@ def test_the_migrations_ship_with_their_script_template() -> None:
     assert sorted(p.name for p in Path(MIGRATIONS / "versions").glob("*.py")) == ["0001_orders.py"]
 
 
-async def test_the_seeded_app_lists_adas_delivered_orders(database_url: str, fakes: Fakes) -> None:
+async def test_the_seeded_app_lists_adas_delivered_orders(database_url: str, peers: Peers) -> None:
     clock = ManualClock()
-    with serve_order(order_settings(database_url, fakes, seed_demo=True), clock) as url:
+    with serve_order(order_settings(database_url, peers, seed_demo=True), clock) as url:
         async with httpx.AsyncClient(timeout=30) as http:
             body = await call(http, url, "list_orders", {"email": ADA, "limit": 50}, ADA)
             first = body["result"]["orders"][0]["order_id"]

@@ -1,4 +1,4 @@
-"""The order tools over real HTTP against the real app, with fake menu and customer_profile services,
+"""The order tools over real HTTP against the real app, with the real menu and customer_profile services,
 on SQLite and PostgreSQL; time moves only when the test moves the `ManualClock`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from order_fakes import ADA, GRACE, Fakes, call, cart, order_settings, serve_fakes, serve_order, unreachable_url
+from order_world import ADA, GRACE, Peers, call, cart, order_settings, serve_order, serve_peers, unreachable_url
 from sqlalchemy import select
 
 from mcp_common.clock import ManualClock
@@ -18,8 +18,8 @@ from order_service.db import OrderEventRow, OrderRow
 
 
 @pytest.fixture(scope="module")
-def fakes() -> Iterator[Fakes]:
-    with serve_fakes() as served:
+def peers() -> Iterator[Peers]:
+    with serve_peers() as served:
         yield served
 
 
@@ -29,8 +29,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def url(database_url: str, fakes: Fakes, clock: ManualClock) -> Iterator[str]:
-    with serve_order(order_settings(database_url, fakes), clock) as base:
+def url(database_url: str, peers: Peers, clock: ManualClock) -> Iterator[str]:
+    with serve_order(order_settings(database_url, peers), clock) as base:
         yield base
 
 
@@ -174,11 +174,11 @@ async def test_repeating_a_key_returns_the_same_order_and_a_different_cart_confl
 
 
 async def test_a_replay_is_answered_even_while_the_menu_is_down(
-    http: httpx.AsyncClient, database_url: str, fakes: Fakes, clock: ManualClock
+    http: httpx.AsyncClient, database_url: str, peers: Peers, clock: ManualClock
 ) -> None:
-    with serve_order(order_settings(database_url, fakes), clock) as url:
+    with serve_order(order_settings(database_url, peers), clock) as url:
         first = await _place(http, url)
-    down = Fakes(unreachable_url(), unreachable_url())
+    down = Peers(unreachable_url(), unreachable_url())
     with serve_order(order_settings(database_url, down), clock) as url:
         again = await _place(http, url)
         fresh = await call(http, url, "create_order", cart(("m-09", 1), key="key-00000002"), ADA)
@@ -269,10 +269,10 @@ async def test_one_read_long_after_placing_writes_every_step_once(
 
 
 async def test_timings_are_configurable(
-    http: httpx.AsyncClient, database_url: str, fakes: Fakes, clock: ManualClock
+    http: httpx.AsyncClient, database_url: str, peers: Peers, clock: ManualClock
 ) -> None:
     timings = {"confirmed": 1, "preparing": 1, "out_for_delivery": 1, "delivered": 1}
-    with serve_order(order_settings(database_url, fakes, timings=timings), clock) as url:
+    with serve_order(order_settings(database_url, peers, timings=timings), clock) as url:
         order = await _place(http, url)
         clock.advance(3)
         later = await call(http, url, "get_order", {"order_id": order["order_id"]}, ADA)

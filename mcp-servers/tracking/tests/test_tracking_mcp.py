@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from mcp import Client
-from tracking_fakes import serve_order_world, serve_tracking, tracking_settings
+from tracking_world import serve_order_world, serve_tracking, tracking_settings
 
 from mcp_common.clock import ManualClock
 

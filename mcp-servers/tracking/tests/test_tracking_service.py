@@ -1,4 +1,4 @@
-"""`track_order` over HTTP against the REAL order service (fake menu and profile behind it), on
+"""`track_order` over HTTP against the REAL order service (real menu and profile behind it), on
 SQLite and PostgreSQL; time moves only when the test moves the shared `ManualClock`."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
-from tracking_fakes import ADA, GRACE, call, place_order, serve_order_world, serve_tracking, tracking_settings
+from tracking_world import ADA, GRACE, call, place_order, serve_order_world, serve_tracking, tracking_settings
 
 from mcp_common.clock import ManualClock
 from mcp_common.db import Database
