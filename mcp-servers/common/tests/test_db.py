@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError
 
 from mcp_common.db import Database, async_url, redacted
@@ -77,3 +78,32 @@ def test_a_missing_migrations_directory_fails_loudly(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(Exception, match=r"(?i)path doesn't exist|not a directory|no such"):
         asyncio.run(db.migrate(tmp_path / "nowhere"))
+
+
+def _notes(*extra: Column[Any]) -> MetaData:
+    """The models of the sample migration's `notes` table, plus `extra` columns."""
+    metadata = MetaData()
+    Table(
+        "notes",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("owner", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        UniqueConstraint("owner", "body"),
+        *extra,
+    )
+    return metadata
+
+
+async def test_schema_drift_is_empty_for_matching_models_and_names_what_differs(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await db.migrate(MIGRATIONS)
+        same = await db.schema_drift(_notes(), version_table="alembic_version")
+        drift = await db.schema_drift(_notes(Column("pinned", Boolean)), version_table="alembic_version")
+    finally:
+        await db.aclose()
+
+    assert same == []
+    assert [(change[0], change[2]) for change in drift] == [("add_column", "notes")]
+    assert drift[0][3].name == "pinned"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from menu_fixtures import call, menu_registry
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 
 from mcp_common.db import Database
 from mcp_common.demo_food import MENU
@@ -23,16 +21,7 @@ async def test_the_migration_creates_exactly_the_orm_schema(database_url: str) -
     try:
         await db.migrate(MIGRATIONS)
 
-        def diff(connection: Connection) -> list[object]:
-            return list(
-                compare_metadata(
-                    MigrationContext.configure(connection, opts={"version_table": "menu_alembic_version"}),
-                    Base.metadata,
-                )
-            )
-
-        async with db.engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
+        assert await db.schema_drift(Base.metadata, version_table="menu_alembic_version") == []
     finally:
         await db.aclose()
 

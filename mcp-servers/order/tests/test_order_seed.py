@@ -6,14 +6,11 @@ import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from order_world import ADA, Peers, call, order_settings, serve_order, serve_peers
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from mcp_common.clock import ManualClock
 from mcp_common.db import Database
@@ -113,16 +110,7 @@ async def test_the_migrations_create_exactly_the_schema_of_the_models(database_u
     try:
         await db.migrate(MIGRATIONS)
 
-        def diff(connection: Connection) -> list[Any]:
-            return list(
-                compare_metadata(
-                    MigrationContext.configure(connection, opts={"version_table": "order_alembic_version"}),
-                    Base.metadata,
-                )
-            )
-
-        async with db.engine.connect() as connection:
-            differences = await connection.run_sync(diff)
+        differences = await db.schema_drift(Base.metadata, version_table="order_alembic_version")
     finally:
         await db.aclose()
 

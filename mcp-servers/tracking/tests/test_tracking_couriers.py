@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from mcp_common.app import Running
 from mcp_common.db import Database
@@ -71,16 +68,7 @@ async def test_the_migrations_create_exactly_the_schema_of_the_models(database_u
     try:
         await db.migrate(MIGRATIONS)
 
-        def diff(connection: Connection) -> list[Any]:
-            return list(
-                compare_metadata(
-                    MigrationContext.configure(connection, opts={"version_table": "tracking_alembic_version"}),
-                    Base.metadata,
-                )
-            )
-
-        async with db.engine.connect() as connection:
-            differences = await connection.run_sync(diff)
+        differences = await db.schema_drift(Base.metadata, version_table="tracking_alembic_version")
     finally:
         await db.aclose()
 

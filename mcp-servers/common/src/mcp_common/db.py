@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from sqlalchemy import Connection, DateTime, Dialect, event, text
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, DateTime, Dialect, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -111,6 +113,17 @@ class Database:
         async with _migration_lock(), self.engine.begin() as connection:
             await connection.run_sync(upgrade)
         logger.info("database %s migrated to head", redacted(self.url))
+
+    async def schema_drift(self, metadata: MetaData, *, version_table: str) -> list[Any]:
+        """What Alembic's autogenerate finds between the database and `metadata` (the models): empty
+        when the migrations made exactly the schema the models describe."""
+
+        def compare(connection: Connection) -> list[Any]:
+            context = MigrationContext.configure(connection, opts={"version_table": version_table})
+            return list(compare_metadata(context, metadata))
+
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(compare)
 
     async def aclose(self) -> None:
         await self.engine.dispose()
