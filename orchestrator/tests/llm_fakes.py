@@ -275,3 +275,23 @@ class OpenAIFakeServer(_LoopbackServer):
 
     def _error(self, status: int) -> Any:
         return {"error": {"message": f"scripted {status}", "type": "server_error" if status >= 500 else "invalid"}}
+
+
+class ManualMonotonic:
+    """A `time.monotonic` stand-in that moves only when the test sets `now`."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordedSleeps:
+    """An `asyncio.sleep` stand-in that records the delays and returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)

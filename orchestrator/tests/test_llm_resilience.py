@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from llm_fakes import ManualMonotonic, RecordedSleeps
 from llm_scripted import ScriptedLLM
 from pydantic import SecretStr
 
@@ -18,22 +19,6 @@ from orchestrator.llm.vertex import VertexGemma
 from orchestrator.settings import Settings
 
 REQUEST = LLMRequest(system="s", prompt="p", purpose="intent")
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordedSleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 class HangingLLM:
@@ -74,7 +59,7 @@ def unavailable() -> ServiceError:
     return ServiceError(ErrorCode.LLM_UNAVAILABLE, "down")
 
 
-def open_breaker(clock: ManualClock, *, failures: int = 2, cooldown_s: float = 10.0) -> CircuitBreaker:
+def open_breaker(clock: ManualMonotonic, *, failures: int = 2, cooldown_s: float = 10.0) -> CircuitBreaker:
     breaker = CircuitBreaker(failures, cooldown_s, clock=clock)
     for _ in range(failures):
         breaker.failure()
@@ -92,7 +77,7 @@ def test_a_new_breaker_is_closed_and_allows_calls() -> None:
 
 
 def test_the_breaker_opens_after_the_configured_consecutive_failures() -> None:
-    breaker = CircuitBreaker(3, 10.0, clock=ManualClock())
+    breaker = CircuitBreaker(3, 10.0, clock=ManualMonotonic())
 
     breaker.failure()
     breaker.failure()
@@ -104,7 +89,7 @@ def test_the_breaker_opens_after_the_configured_consecutive_failures() -> None:
 
 
 def test_a_success_restarts_the_failure_count() -> None:
-    breaker = CircuitBreaker(2, 10.0, clock=ManualClock())
+    breaker = CircuitBreaker(2, 10.0, clock=ManualMonotonic())
 
     breaker.failure()
     breaker.success()
@@ -114,7 +99,7 @@ def test_a_success_restarts_the_failure_count() -> None:
 
 
 def test_an_open_breaker_refuses_calls_until_the_cooldown_has_elapsed() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock, cooldown_s=10.0)
 
     clock.now = 9.9
@@ -126,7 +111,7 @@ def test_an_open_breaker_refuses_calls_until_the_cooldown_has_elapsed() -> None:
 
 
 def test_a_half_open_breaker_lets_exactly_one_trial_call_through() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock)
     clock.now = 10.0
 
@@ -137,7 +122,7 @@ def test_a_half_open_breaker_lets_exactly_one_trial_call_through() -> None:
 
 
 def test_a_successful_trial_closes_the_breaker() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock, failures=2)
     clock.now = 10.0
     assert breaker.allow()
@@ -151,7 +136,7 @@ def test_a_successful_trial_closes_the_breaker() -> None:
 
 
 def test_a_failed_trial_reopens_the_breaker_for_a_new_cooldown() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock, cooldown_s=10.0)
     clock.now = 10.0
     assert breaker.allow()
@@ -166,7 +151,7 @@ def test_a_failed_trial_reopens_the_breaker_for_a_new_cooldown() -> None:
 
 
 def test_an_abandoned_trial_gives_the_trial_slot_back() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock)
     clock.now = 10.0
     assert breaker.allow()
@@ -178,7 +163,7 @@ def test_an_abandoned_trial_gives_the_trial_slot_back() -> None:
 
 
 def test_late_failures_do_not_extend_an_open_circuit() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock, cooldown_s=10.0)
 
     clock.now = 5.0
@@ -276,7 +261,7 @@ async def test_an_attempt_that_outlives_its_timeout_is_llm_unavailable() -> None
 
 async def test_every_failed_call_counts_towards_opening_the_circuit_whatever_its_error() -> None:
     model = ScriptedLLM(ServiceError(ErrorCode.INVALID_REQUEST, "bad"), unavailable(), "unused")
-    breaker = CircuitBreaker(2, 30.0, clock=ManualClock())
+    breaker = CircuitBreaker(2, 30.0, clock=ManualMonotonic())
     llm = resilient(model, retries=0, breaker=breaker)
 
     for _ in range(2):
@@ -292,7 +277,7 @@ async def test_every_failed_call_counts_towards_opening_the_circuit_whatever_its
 
 
 async def test_a_cancelled_trial_call_does_not_leave_the_circuit_stuck() -> None:
-    clock = ManualClock()
+    clock = ManualMonotonic()
     breaker = open_breaker(clock)
     clock.now = 10.0
     hanging = HangingLLM()

@@ -7,7 +7,15 @@ from typing import Any
 
 import google.oauth2.credentials
 import pytest
-from llm_fakes import VertexFakeServer, reply_body, reply_hang, reply_status, reply_text
+from llm_fakes import (
+    ManualMonotonic,
+    RecordedSleeps,
+    VertexFakeServer,
+    reply_body,
+    reply_hang,
+    reply_status,
+    reply_text,
+)
 
 from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator.breaker import CircuitBreaker
@@ -32,22 +40,6 @@ def bearer(token: str) -> google.oauth2.credentials.Credentials:
 
 def state(breaker: CircuitBreaker) -> str:
     return breaker.state
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordedSleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 @pytest.fixture
@@ -281,7 +273,7 @@ async def test_a_500_storm_opens_the_circuit_and_the_next_call_fails_without_rea
     server: VertexFakeServer, adapter: MakeAdapter
 ) -> None:
     server.default = reply_status(500)
-    clock = ManualClock()
+    clock = ManualMonotonic(start=1000.0)
     breaker = CircuitBreaker(failures=3, cooldown_s=30.0, clock=clock)
     llm = resilient(adapter(), breaker=breaker, retries=1)
 
@@ -305,7 +297,7 @@ async def test_after_the_cooldown_one_trial_call_goes_through_and_its_success_cl
     server: VertexFakeServer, adapter: MakeAdapter
 ) -> None:
     server.default = reply_status(503)
-    clock = ManualClock()
+    clock = ManualMonotonic(start=1000.0)
     breaker = CircuitBreaker(failures=2, cooldown_s=30.0, clock=clock)
     llm = resilient(adapter(), breaker=breaker, retries=0)
     for _ in range(2):
@@ -327,7 +319,7 @@ async def test_a_failed_trial_call_reopens_the_circuit_for_another_cooldown(
     server: VertexFakeServer, adapter: MakeAdapter
 ) -> None:
     server.default = reply_status(500)
-    clock = ManualClock()
+    clock = ManualMonotonic(start=1000.0)
     breaker = CircuitBreaker(failures=1, cooldown_s=10.0, clock=clock)
     llm = resilient(adapter(), breaker=breaker, retries=0)
     with pytest.raises(ServiceError):
