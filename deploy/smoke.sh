@@ -125,11 +125,14 @@ build() {
     return $rc
 }
 built() {  # built NAME STATUS: a progress line, or the end of the log and exit when the build failed
-    local ref
+    local ref venv
     ref=$(image_ref "$1")
     [ "$2" -eq 0 ] || { tail -30 "$LOG_DIR/build-$1.log"; fail "build of $ref (log: $LOG_DIR/build-$1.log)"; }
-    info "$(printf '%-40s built in %3ss  %s' "$ref" "$(cat "$LOG_DIR/build-$1.seconds")" \
-        "$(podman image inspect --format '{{.Size}}' "$ref" | awk '{printf "%.0f MB", $1/1e6}')")"
+    # The last two COPY layers, newest first: the workspace's code, then the dependencies.
+    venv=$(podman history --format '{{.Size}}|{{.CreatedBy}}' "$ref" \
+        | awk -F'|' '/ COPY / { size[++n] = $1 } END { printf "venv: dependencies %s + code %s", size[2], size[1] }')
+    info "$(printf '%-40s built in %3ss  %6s  %s' "$ref" "$(cat "$LOG_DIR/build-$1.seconds")" \
+        "$(podman image inspect --format '{{.Size}}' "$ref" | awk '{printf "%.0f MB", $1/1e6}')" "$venv")"
 }
 
 # One after the other: the first makes the layers they all share (uv, the workspace manifests);
