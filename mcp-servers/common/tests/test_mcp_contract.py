@@ -97,7 +97,7 @@ async def test_tool_error_is_an_error_result_naming_the_code(demo_url: str, mode
         result = await client.call_tool("get_order", {"order_id": "Z-9"})
 
     text = error_text(result)
-    assert "NOT_FOUND" in text
+    assert text.startswith("NOT_FOUND: ")
     assert "order Z-9 does not exist" in text
 
 
@@ -107,7 +107,7 @@ async def test_crash_is_an_internal_error_result_without_the_exception_text(demo
         result = await client.call_tool("explode", {})
 
     text = error_text(result)
-    assert "INTERNAL" in text
+    assert text.startswith("INTERNAL: ")
     assert "hunter2" not in text
 
 
@@ -117,7 +117,7 @@ async def test_invalid_arguments_are_an_invalid_request_error_result(demo_url: s
         result = await client.call_tool("list_orders", {"email": "ada@example.com", "limit": 987654})
 
     text = error_text(result)
-    assert "INVALID_REQUEST" in text
+    assert text.startswith("INVALID_REQUEST: ")
     assert "limit" in text
     assert "987654" not in text
     assert "ada@example.com" not in text
@@ -129,7 +129,7 @@ async def test_missing_required_argument_is_an_invalid_request_error_result(demo
         result = await client.call_tool("get_order", {})
 
     text = error_text(result)
-    assert "INVALID_REQUEST" in text
+    assert text.startswith("INVALID_REQUEST: ")
     assert "order_id" in text
 
 

@@ -21,15 +21,32 @@ from mcp_common.wire import CallContext
 
 
 class SpecServer(MCPServer[Any]):
-    """An `MCPServer` that answers an unknown tool or prompt with the JSON-RPC error the spec requires
-    (-32602), where the SDK answers a tool error result or an error with code 0."""
+    """An `MCPServer` that answers as the spec and the plain HTTP contract do, on every protocol version:
+
+    - an unknown tool or prompt is the JSON-RPC error -32602 (the SDK answers a tool error result,
+      or an error with code 0);
+    - a tool's error result reads `CODE: message`, as the tool raised it (the SDK puts
+      "Error executing tool <name>: " in front);
+    - invalid arguments read like the registry's, naming fields and never the values sent (the SDK's
+      message echoes the input).
+    """
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         if self._tool_manager.get_tool(name) is None:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc, UnexpectedToolError):
+                raise
+            if isinstance(exc.__cause__, ValidationError):
+                error = invalid_arguments(exc.__cause__)
+                raise ToolError(f"{error.code.value}: {error.message}") from exc.__cause__
+            if isinstance(exc.__cause__, ToolError):
+                raise exc.__cause__ from exc.__cause__.__cause__
+            raise
 
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
@@ -39,25 +56,9 @@ class SpecServer(MCPServer[Any]):
         return await super().get_prompt(name, arguments, context)
 
 
-class _RegistryServer(SpecServer):
-    """An `MCPServer` whose argument errors read like the registry's, on every protocol version."""
-
-    async def call_tool(
-        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
-    ) -> CallToolResult | InputRequiredResult:
-        try:
-            return await super().call_tool(name, arguments, context)
-        except ToolError as exc:
-            # The SDK validates arguments before the registry sees them; its message echoes the input.
-            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
-                raise
-            error = invalid_arguments(exc.__cause__)
-            raise ToolError(f"{error.code.value}: {error.message}") from exc.__cause__
-
-
 def build_mcp_server(registry: ToolRegistry) -> MCPServer[Any]:
     """An `MCPServer` exposing every tool of the registry with its own input and output schema."""
-    server = _RegistryServer(registry.service, version=registry.version, log_level="WARNING")
+    server = SpecServer(registry.service, version=registry.version, log_level="WARNING")
     for spec in registry:
         server.add_tool(
             _as_function(registry, spec),

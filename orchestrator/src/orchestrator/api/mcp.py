@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp.types import Tool as MCPTool
@@ -27,7 +27,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_common._mcp import SpecServer
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.registry import invalid_arguments
 from orchestrator import __version__
 from orchestrator.api.models import QueryResponse
 from orchestrator.caller import Caller
@@ -90,7 +89,7 @@ class OrchestratorMcpServer(SpecServer):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         if self._tool_manager.get_tool(name) is not None:
-            return await self._call_own_tool(name, arguments, context)
+            return await super().call_tool(name, arguments, context)
         if name not in {tool.name for tool in self._catalog_tools(_caller.get() or self._anonymous())}:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
         caller = _required_caller()
@@ -104,23 +103,6 @@ class OrchestratorMcpServer(SpecServer):
             return _error_result(result.error.code.value, result.error.message)
         data = result.result or {}
         return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))], structured_content=data)
-
-    async def _call_own_tool(
-        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None
-    ) -> CallToolResult | InputRequiredResult:
-        """`ask`'s errors read `CODE: message` as the catalog tools' do, without the SDK's
-        "Error executing tool ask:" prefix; argument errors name fields, never the values sent."""
-        try:
-            return await super().call_tool(name, arguments, context)
-        except ToolError as exc:
-            if isinstance(exc, UnexpectedToolError):
-                raise
-            if isinstance(exc.__cause__, ValidationError):
-                error = invalid_arguments(exc.__cause__)
-                return _error_result(error.code.value, error.message)
-            if isinstance(exc.__cause__, ToolError):
-                return CallToolResult(content=[TextContent(type="text", text=str(exc.__cause__))], is_error=True)
-            raise
 
     def _catalog_tools(self, caller: Caller) -> list[CatalogTool]:
         offered = self.config.mcp_catalog_tools
