@@ -28,7 +28,8 @@ def files(venv: Path) -> dict[str, str]:
         if path.is_symlink():
             found[path.relative_to(venv).as_posix()] = "link:" + os.readlink(path)
         elif path.is_file():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            with path.open("rb") as file:  # streamed: native libraries of the venv can be large
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
             found[path.relative_to(venv).as_posix()] = f"{digest}:{path.stat().st_mode:o}"
     return found
 
