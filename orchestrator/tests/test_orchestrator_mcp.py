@@ -30,9 +30,9 @@ from customer_profile_service.app import create_app as profile_app
 from customer_profile_service.settings import Settings as ProfileSettings
 from hubspot_service.app import create_app as crm_app
 from hubspot_service.settings import Settings as CrmSettings
-from mcp_common._mcp import mcp_routes
 from mcp_common.emulators import McpNodeTools
 from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.mcp_server import mcp_routes
 from mcp_common.testing import serve
 from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
 from orchestrator.app import create_app

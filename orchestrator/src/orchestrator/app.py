@@ -13,8 +13,8 @@ import aiohttp
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from mcp_common._mcp import mcp_routes
 from mcp_common.auth import IdTokens, wants_id_tokens
+from mcp_common.mcp_server import mcp_routes
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
 from orchestrator.api import errors, health, orchestrate, query

@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from mcp_common import tracing
-from mcp_common._mcp import build_mcp_server, mcp_routes
 from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
+from mcp_common.mcp_server import build_mcp_server, mcp_routes
 from mcp_common.middleware import TraceMiddleware
 from mcp_common.registry import ToolRegistry
 from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolListing

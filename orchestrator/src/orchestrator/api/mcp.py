@@ -25,8 +25,8 @@ from mcp.types import Tool as MCPTool
 from pydantic import EmailStr, Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mcp_common._mcp import SpecServer
 from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.mcp_server import SpecServer
 from orchestrator import __version__
 from orchestrator.api.models import QueryResponse
 from orchestrator.caller import Caller
