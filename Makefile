@@ -24,7 +24,7 @@ tools:
 	done
 
 run: install
-	$(UV) run orchestrator stack --port $(PORT)
+	$(UV) run mcp-dev stack --port $(PORT)
 
 lint: install
 	$(UV) run ruff format --check .
@@ -32,7 +32,7 @@ lint: install
 	$(UV) run hadolint deploy/Dockerfile
 
 typecheck: install
-	$(UV) run mypy orchestrator mcp-servers bench deploy
+	$(UV) run mypy orchestrator mcp-servers bench deploy devtools
 
 pytest: install tools
 	$(UV) run pytest

@@ -45,11 +45,11 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp_common import emulators
-from mcp_common.testing import free_port, wait_healthy
 from mcp_common.wire import CallContext
-from orchestrator.stack import DEFAULT_SERVICES, Stack, run_stack
-from orchestrator.tools.mcp_call import HttpToolSource
+from mcp_devtools import emulators
+from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
+from mcp_devtools.testing import free_port, wait_healthy
+from orchestrator.tools.http import HttpToolSource
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 TURN = {"channel": "bench", "message": "show me vegetarian mains under 15", "user": {"email": "ada@example.com"}}

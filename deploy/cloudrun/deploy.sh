@@ -53,7 +53,7 @@ if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
 fi
 
 # One line per process, in start order: a process comes after the services it calls. Columns:
-#  1 name (as in orchestrator/src/orchestrator/stack.py; the Cloud Run service is the name with - for _)
+#  1 name (as in devtools/src/mcp_devtools/stack.py; the Cloud Run service is the name with - for _)
 #  2 uv workspace package   3 module run by `python -m`   4 settings prefix   5 database: yes | no
 #  6 links: SETTING=service,… (the prefix is added: MENU_URL=menu sets ORDER_MENU_URL), * every service, - none
 #  7 memory   8 CPUs   9 min instances   10 max instances   11 concurrency (requests per instance)

@@ -26,9 +26,9 @@ from hubspot_service.backends.demo import DemoCrm
 from hubspot_service.models import Contact, Deal, Ticket
 from mcp_common.registry import ToolRegistry
 from mcp_common.wire import CallContext
-from orchestrator.api.models import QueryResponse
-from orchestrator.caller import Caller
+from orchestrator.core.results import Answer
 from orchestrator.llm.base import LLM, LLMRequest
+from orchestrator.security.caller import Caller
 
 Output = str | dict[str, Any]
 Step = Output | Callable[[LLMRequest], Output]
@@ -329,7 +329,7 @@ def fences_of(requests: list[LLMRequest]) -> set[str]:
 
 @dataclass(frozen=True)
 class Outcome:
-    response: QueryResponse
+    response: Answer
     setup: Setup
     requests: list[LLMRequest]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mcp_common.emulators import FirestoreEmulator, RedisServer
+from mcp_devtools.emulators import FirestoreEmulator, RedisServer
 from orchestrator.state.base import KVStore
 from orchestrator.state.memory import MemoryKVStore
 from orchestrator.state.sqlite import SqliteKVStore

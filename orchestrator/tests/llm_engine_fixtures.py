@@ -13,17 +13,21 @@ from hubspot_service.backends.demo import DemoCrm
 from hubspot_service.tools import build_registry as crm_registry
 from mcp_common.registry import ToolRegistry
 from mcp_common.wire import CallContext
-from orchestrator.caller import Caller
-from orchestrator.engine import Engine, EngineConfig
-from orchestrator.execution import Executor, ExecutorConfig
+from orchestrator.core.answers import AnswerCache
+from orchestrator.core.engine import Engine
+from orchestrator.core.requests import Question
+from orchestrator.core.results import Answer
+from orchestrator.core.routes import Routes, question_route, tool_call_route
+from orchestrator.execution.executor import Executor, ExecutorConfig
 from orchestrator.llm.base import LLM
 from orchestrator.llm.prompts import PromptSet
-from orchestrator.llm_synthesis import LLMSynthesizer, LLMSynthesizerConfig
 from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
+from orchestrator.security.caller import Caller
 from orchestrator.state.cache import TieredCache
 from orchestrator.state.memory import MemoryKVStore
-from orchestrator.synthesis import TemplateSynthesizer
+from orchestrator.synthesis.llm import LLMSynthesizer, LLMSynthesizerConfig
+from orchestrator.synthesis.templates import TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
 
 ADA = Caller("ada@example.com")
@@ -56,6 +60,10 @@ class Setup:
     engine: Engine
     calls: list[Call] = field(default_factory=list)
 
+    async def query(self, question: str, caller: Caller) -> Answer:
+        """The answer to `question` for `caller`, as `POST /query` asks it."""
+        return await self.engine.handle(Question(question), caller)
+
 
 async def llm_engine(
     llm: LLM,
@@ -81,15 +89,14 @@ async def llm_engine(
         if synthesis
         else templates
     )
+    versions = PROMPTS.versions()
     engine = Engine(
         catalog=catalog,
-        planner=planner,
         executor=Executor(catalog, cache, FAST),
-        synthesizer=synthesizer,
-        cache=cache,
-        config=EngineConfig(),
+        routes=Routes(question_route(planner, synthesizer), tool_call_route(), None),
+        answers=AnswerCache(cache, ttl_s=60.0, variant="|".join([planner.name, synthesizer.name, llm.name])),
         model=llm.name,
-        prompt_versions=PROMPTS.versions(),
+        prompt_versions=versions,
     )
     return Setup(engine, calls)
 

@@ -18,10 +18,10 @@ from llm_fakes import (
 )
 
 from mcp_common.errors import ErrorCode, ServiceError
-from orchestrator.breaker import CircuitBreaker
 from orchestrator.llm.base import LLMCall, LLMRequest, recording_calls
 from orchestrator.llm.resilient import ResilientLLM
 from orchestrator.llm.vertex import VertexGemma
+from orchestrator.resilience.breaker import CircuitBreaker
 
 # The SDK subclasses aiohttp.ClientSession for its connection pool, which aiohttp flags as discouraged.
 pytestmark = pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning")

@@ -29,9 +29,9 @@ from chargebee_service.settings import Settings as BillingSettings
 from mcp_common.auth import IdTokens, audience_of, wants_id_tokens
 from mcp_common.client import ServiceClient
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.testing import free_port, serve
 from mcp_common.wire import CallContext
-from orchestrator.stack import Stack, run_stack
+from mcp_devtools.stack import Stack, run_stack
+from mcp_devtools.testing import free_port, serve
 
 ADA = "ada@example.com"
 ACCOUNT = "orchestrator@project.iam.gserviceaccount.com"

@@ -12,7 +12,7 @@ import pytest
 from chargebee_service.app import create_app
 from chargebee_service.backends.demo import DemoBilling
 from chargebee_service.settings import Settings
-from mcp_common.testing import check_person_read_tools, serve
+from mcp_devtools.testing import check_person_read_tools, serve
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TOOLS = {"get_customer", "get_subscription", "list_invoices"}

@@ -10,7 +10,7 @@ from mcp import Client
 
 from chargebee_service.app import create_app
 from chargebee_service.settings import Settings
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 
 @pytest.fixture(scope="module")

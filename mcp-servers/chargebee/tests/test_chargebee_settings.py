@@ -14,7 +14,7 @@ from chargebee_service.app import backend_from_settings
 from chargebee_service.backends.chargebee_api import ChargebeeBillingApi
 from chargebee_service.backends.demo import DemoBilling
 from chargebee_service.settings import Settings
-from mcp_common.testing import listed_tools_of_module
+from mcp_devtools.testing import listed_tools_of_module
 
 
 @pytest.fixture(autouse=True)

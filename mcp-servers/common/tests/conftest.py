@@ -11,8 +11,8 @@ from mcp_common import tracing
 from mcp_common.app import create_service_app
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.registry import ToolRegistry
-from mcp_common.testing import serve
 from mcp_common.wire import CallContext
+from mcp_devtools.testing import serve
 
 
 class OrdersArgs(BaseModel):

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from mcp_common import tracing
 from mcp_common.loki import PUSH_PATH, LokiHandler, loki_handler_from_settings
 from mcp_common.service_settings import BaseServiceSettings
-from mcp_common.testing import free_port, serve
+from mcp_devtools.testing import free_port, serve
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"

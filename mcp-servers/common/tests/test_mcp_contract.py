@@ -11,7 +11,7 @@ from mcp.types import CallToolResult, TextContent
 
 from mcp_common.app import ServiceConfig, create_service_app
 from mcp_common.registry import ToolRegistry
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 MODES = pytest.mark.parametrize("mode", ["auto", "legacy"])
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}

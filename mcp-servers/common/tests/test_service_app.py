@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from mcp_common.app import create_service_app
 from mcp_common.registry import ToolRegistry
-from mcp_common.testing import serve
 from mcp_common.wire import CallContext
+from mcp_devtools.testing import serve
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_SPAN_ID = "00f067aa0ba902b7"

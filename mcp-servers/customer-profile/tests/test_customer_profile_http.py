@@ -13,7 +13,7 @@ from profile_fixtures import ADA, GRACE, post_call, settings
 from customer_profile_service.app import create_app
 from customer_profile_service.settings import Settings
 from mcp_common.clock import ManualClock
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 
 @pytest.fixture(scope="module")

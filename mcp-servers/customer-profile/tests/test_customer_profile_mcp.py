@@ -10,7 +10,7 @@ from mcp import Client
 from profile_fixtures import ADA, settings
 
 from customer_profile_service.app import create_app
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 
 @pytest.fixture(scope="module")

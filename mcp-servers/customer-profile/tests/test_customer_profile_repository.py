@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from customer_profile_service.app import MIGRATIONS
 from customer_profile_service.db import AddressRow, Base, CustomerRow
+from customer_profile_service.demo_profiles import PROFILES
 from customer_profile_service.seed import seed_profiles
 from mcp_common.clock import ManualClock
 from mcp_common.db import Database
-from mcp_common.demo_food import PROFILES
 from mcp_common.errors import ErrorCode, ServiceError
 
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from google.cloud.firestore import AsyncClient
 
-from mcp_common.emulators import FirebaseAuthEmulator
-from mcp_common.testing import serve
+from mcp_devtools.emulators import FirebaseAuthEmulator
+from mcp_devtools.testing import serve
 
 OWNER = {"Authorization": "Bearer owner"}
 ADA_CREATED = datetime(2024, 1, 12, 9, 30, tzinfo=UTC)

@@ -22,9 +22,9 @@ from firebase_fakes import (
 from firebase_service.app import create_app
 from firebase_service.backends.firebase import FirebaseAppUsers
 from firebase_service.settings import Settings
-from mcp_common.emulators import FirebaseAuthEmulator
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.testing import free_port, serve
+from mcp_devtools.emulators import FirebaseAuthEmulator
+from mcp_devtools.testing import free_port, serve
 
 
 @pytest.fixture

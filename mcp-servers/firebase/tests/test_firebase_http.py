@@ -13,7 +13,7 @@ from firebase_service.app import create_app
 from firebase_service.backends.demo import DemoAppUsers
 from firebase_service.settings import Settings
 from mcp_common.clock import ManualClock
-from mcp_common.testing import check_person_read_tools, serve
+from mcp_devtools.testing import check_person_read_tools, serve
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TOOLS = {"get_user", "get_app_usage"}

@@ -10,7 +10,7 @@ from mcp import Client
 
 from firebase_service.app import create_app
 from firebase_service.settings import Settings
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 
 @pytest.fixture(scope="module")

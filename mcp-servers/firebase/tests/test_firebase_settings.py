@@ -14,7 +14,7 @@ from firebase_service.app import backend_from_settings
 from firebase_service.backends.demo import DemoAppUsers
 from firebase_service.backends.firebase import FirebaseAppUsers
 from firebase_service.settings import Settings
-from mcp_common.testing import listed_tools_of_module
+from mcp_devtools.testing import listed_tools_of_module
 
 
 @pytest.fixture(autouse=True)

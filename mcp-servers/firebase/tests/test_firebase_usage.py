@@ -19,9 +19,9 @@ from firebase_service.app import create_app
 from firebase_service.backends.firebase import FirebaseAppUsers
 from firebase_service.settings import Settings
 from mcp_common.clock import ManualClock
-from mcp_common.emulators import FirebaseAuthEmulator, FirestoreEmulator
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.testing import free_port, serve
+from mcp_devtools.emulators import FirebaseAuthEmulator, FirestoreEmulator
+from mcp_devtools.testing import free_port, serve
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ADA_USAGE = {

@@ -10,7 +10,7 @@ from mcp import Client
 
 from hubspot_service.app import create_app
 from hubspot_service.settings import Settings
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 
 @pytest.fixture(scope="module")

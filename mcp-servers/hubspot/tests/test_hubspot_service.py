@@ -13,7 +13,7 @@ from hubspot_service.app import create_app
 from hubspot_service.backends.demo import DemoCrm
 from hubspot_service.settings import Settings
 from hubspot_service.tools import build_registry
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 
 
 def _settings(**overrides: Any) -> Settings:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from menu_fixtures import post_call, settings
 
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 from menu_service.app import create_app
 from menu_service.settings import Settings
 

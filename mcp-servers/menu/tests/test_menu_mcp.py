@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 from menu_fixtures import settings
 
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 from menu_service.app import create_app
 
 

@@ -9,10 +9,10 @@ from menu_fixtures import call, menu_registry
 from sqlalchemy import func, select, update
 
 from mcp_common.db import Database
-from mcp_common.demo_food import MENU
 from mcp_common.errors import ErrorCode, ServiceError
 from menu_service.app import MIGRATIONS
 from menu_service.db import AllergenRow, Base, DietaryTagRow, MenuItemRow
+from menu_service.demo_menu import MENU
 from menu_service.seed import seed_menu
 
 

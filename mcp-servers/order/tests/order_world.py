@@ -16,7 +16,7 @@ import httpx
 from customer_profile_service.app import create_app as create_profile_app
 from customer_profile_service.settings import Settings as ProfileSettings
 from mcp_common.clock import Clock
-from mcp_common.testing import free_port, serve
+from mcp_devtools.testing import free_port, serve
 from menu_service.app import create_app as create_menu_app
 from menu_service.settings import Settings as MenuSettings
 from order_service.app import create_app

@@ -1,6 +1,6 @@
 """Small fakes of the menu, customer_profile and order services, following the shared contract.
 
-Built with `ToolRegistry` + `create_service_app` and fed from `mcp_common.demo_food`, served on
+Built with `ToolRegistry` + `create_service_app` and fed from the menu and profile seeds, served on
 loopback by the tests. Each fake records the calls it receives (tool, arguments, context) so tests
 can check identity and trace propagation. `FakeMenu(ignore_filters=True)` misbehaves on purpose:
 it returns every dish whatever the diet and allergen filters say.
@@ -18,12 +18,14 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, EmailStr, Field
 
+from customer_profile_service.demo_profiles import PROFILES
 from mcp_common.app import ServiceConfig, create_service_app
-from mcp_common.demo_food import CATEGORIES, MENU, PROFILES, Allergen, DemoMenuItem, DietaryTag
 from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.food import CATEGORIES, Allergen, DietaryTag
 from mcp_common.registry import ToolRegistry
-from mcp_common.testing import free_port, serve
 from mcp_common.wire import CallContext
+from mcp_devtools.testing import free_port, serve
+from menu_service.demo_menu import MENU, DemoMenuItem
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import httpx
 from recommendations_fakes import Downstreams
 
 from mcp_common.clock import ManualClock
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 from recommendations_service.app import create_app
 from recommendations_service.settings import Settings
 

@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 from recommendations_fakes import ADA_ORDERS, demo_orders, menu_item
 
-from mcp_common.demo_food import MENU, PROFILES, DemoProfile
+from customer_profile_service.demo_profiles import PROFILES, DemoProfile
+from menu_service.demo_menu import MENU
 from recommendations_service.downstream import MenuItemView, OrderLineView, OrderView, ProfileView
 from recommendations_service.scoring import Habits, Pick, Taste, is_safe, rank
 from recommendations_service.wants import read_context

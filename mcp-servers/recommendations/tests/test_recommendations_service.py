@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from recommendations_fakes import ADA_ORDERS, serve_downstreams
 from recommendations_harness import Served, call, recommend, serve_recommendations
 
-from mcp_common.demo_food import MENU, PROFILES
+from customer_profile_service.demo_profiles import PROFILES
 from mcp_common.errors import ErrorCode
+from menu_service.demo_menu import MENU
 from recommendations_service.settings import Settings
 
 DEMO = {i.item_id: i for i in MENU}

@@ -17,7 +17,7 @@ from tracking_world import ADA, GRACE, call, place_order, serve_order_world, ser
 
 from mcp_common.clock import ManualClock
 from mcp_common.db import Database
-from mcp_common.testing import free_port
+from mcp_devtools.testing import free_port
 from tracking_service.couriers import DEMO_COURIERS
 from tracking_service.db import AssignmentRow
 

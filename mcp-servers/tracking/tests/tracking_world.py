@@ -13,7 +13,7 @@ import httpx
 from customer_profile_service.app import create_app as create_profile_app
 from customer_profile_service.settings import Settings as ProfileSettings
 from mcp_common.clock import Clock
-from mcp_common.testing import serve
+from mcp_devtools.testing import serve
 from menu_service.app import create_app as create_menu_app
 from menu_service.settings import Settings as MenuSettings
 from order_service.app import create_app as create_order_app

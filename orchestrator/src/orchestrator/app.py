@@ -1,4 +1,8 @@
-"""`create_app(settings)`: the orchestrator's FastAPI app; its lifespan builds the Engine."""
+"""`create_app(settings)`: the orchestrator's FastAPI app; its lifespan builds the Engine.
+
+Start-up refuses, with the list of problems, a conversation plug-in whose flows do not hold
+together (at app creation) or name tools their services do not offer (once the catalog is read).
+"""
 
 from __future__ import annotations
 
@@ -19,27 +23,33 @@ from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
 from orchestrator.api import errors, health, orchestrate, query
 from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
-from orchestrator.breaker import CircuitBreaker
-from orchestrator.conversation.engine import ConversationEngine
-from orchestrator.conversation.intents import IntentClassifier, RuleIntentClassifier
-from orchestrator.conversation.llm_intents import LLMIntentClassifier
-from orchestrator.engine import Engine, EngineConfig
-from orchestrator.execution import Executor, ExecutorConfig
+from orchestrator.conversation.checks import flow_problems, tool_problems, unserved
+from orchestrator.conversation.planner import FlowPlanner
+from orchestrator.conversation.plugin import ConversationPlugin, PluginError, load_plugin
+from orchestrator.conversation.replies import ConversationReplies
+from orchestrator.core.answers import AnswerCache
+from orchestrator.core.engine import Engine
+from orchestrator.core.routes import Route, Routes, question_route, tool_call_route
+from orchestrator.execution.executor import Executor, ExecutorConfig
 from orchestrator.llm.base import LLM
 from orchestrator.llm.factory import open_llm
 from orchestrator.llm.prompts import PromptSet
-from orchestrator.llm_synthesis import LLMSynthesizer, LLMSynthesizerConfig
 from orchestrator.planning.base import Planner
 from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
+from orchestrator.resilience.breaker import CircuitBreaker
+from orchestrator.security.identity import Callers
 from orchestrator.settings import Settings
+from orchestrator.state.base import KVStore
 from orchestrator.state.cache import TieredCache
 from orchestrator.state.factory import open_store
 from orchestrator.state.sessions import SessionStore
-from orchestrator.synthesis import Synthesizer, TemplateSynthesizer
+from orchestrator.synthesis.base import Synthesizer
+from orchestrator.synthesis.llm import LLMSynthesizer, LLMSynthesizerConfig
+from orchestrator.synthesis.templates import TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
-from orchestrator.tools.mcp_call import HttpToolSource
-from orchestrator.tools.mcp_source import McpToolSource
+from orchestrator.tools.http import HttpToolSource
+from orchestrator.tools.mcp import McpToolSource
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +57,13 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings) -> FastAPI:
     """The orchestrator app for these settings; nothing is connected until the lifespan starts.
 
-    Raises `PromptError` when a prompt file is missing or does not match the code.
+    Raises `PromptError` when a prompt file is missing or does not match the code, and
+    `PluginError` when the conversation plug-in cannot be loaded or its flows do not hold together.
     """
     prompts = PromptSet.load(Path(settings.prompts_dir) if settings.prompts_dir else None)
+    plugin = load_plugin(settings.conversations, llm=None, prompts=prompts, model_intents=False)
+    if plugin is not None and (problems := flow_problems(plugin)):
+        raise PluginError(f"conversations {settings.conversations!r}: " + "; ".join(problems))
     app = FastAPI(
         title="MCP Orchestrator",
         version=__version__,
@@ -58,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.prompts = prompts
+    app.state.callers = Callers(settings)
     app.state.mcp = OrchestratorMcpServer(settings)
     app.router.routes.extend(mcp_routes(app.state.mcp, settings.mcp_allowed_hosts))
     app.add_middleware(
@@ -66,7 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["GET", "POST"],
         allow_headers=["*"],
     )
-    app.add_middleware(McpCallerMiddleware, settings=settings)
+    app.add_middleware(McpCallerMiddleware, callers=app.state.callers)
     app.add_middleware(TraceMiddleware, service="orchestrator")
     errors.install(app, as_http_status=settings.errors_as_http_status)
     app.include_router(query.router)
@@ -98,35 +113,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             l1_breaker=CircuitBreaker(settings.l1_breaker_failures, settings.l1_breaker_cooldown_s),
             generation_ttl_s=settings.invalidation_bound_s,
         )
-        app.state.cache = cache
-        executor_config = ExecutorConfig(
-            call_timeout_s=settings.call_timeout_s,
-            deadline_s=settings.deadline_s,
-            retries=settings.retries,
-            retry_backoff_s=settings.retry_backoff_s,
-        )
-        executor = Executor(catalog, cache, executor_config)
         llm = open_llm(settings)
         prompts: PromptSet = app.state.prompts
-        app.state.llm = llm
-        app.state.engine = Engine(
-            catalog=catalog,
-            planner=_planner(settings, llm, prompts, cache),
-            executor=executor,
-            synthesizer=_synthesizer(settings, llm, prompts),
-            cache=cache,
-            config=EngineConfig(answer_ttl_s=settings.answer_ttl_s),
-            model=llm.name if llm else None,
-            prompt_versions=prompts.versions() if llm else None,
-        )
-        app.state.conversations = ConversationEngine(
-            catalog=catalog,
-            executor=executor,
-            classifier=_classifier(settings, llm, prompts),
-            sessions=SessionStore(store, ttl_s=settings.session_ttl_s),
-        )
+        plugin = load_plugin(settings.conversations, llm=llm, prompts=prompts, model_intents=settings.llm_intents)
+        if plugin is not None:
+            _check_tools(settings, plugin, catalog)
+        app.state.cache, app.state.llm = cache, llm
+        app.state.engine = _engine(settings, catalog, cache, store, llm, prompts, plugin)
         mcp_server: OrchestratorMcpServer = app.state.mcp
-        mcp_server.bind(app.state.engine, executor)
+        mcp_server.bind(app.state.engine)
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
         try:
             async with mcp_server.session_manager.run():
@@ -139,6 +134,65 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             if llm is not None:
                 await llm.aclose()
             await store.close()
+
+
+def _engine(
+    settings: Settings,
+    catalog: Catalog,
+    cache: TieredCache,
+    store: KVStore,
+    llm: LLM | None,
+    prompts: PromptSet,
+    plugin: ConversationPlugin | None,
+) -> Engine:
+    executor = Executor(
+        catalog,
+        cache,
+        ExecutorConfig(
+            call_timeout_s=settings.call_timeout_s,
+            deadline_s=settings.deadline_s,
+            retries=settings.retries,
+            retry_backoff_s=settings.retry_backoff_s,
+        ),
+    )
+    planner = _planner(settings, llm, prompts, cache)
+    synthesizer = _synthesizer(settings, llm, prompts, plugin)
+    versions = prompts.versions() if llm else {}
+    # Answers depend on who planned and wrote them: a new model or prompt never serves old answers.
+    variant = "|".join([planner.name, synthesizer.name, llm.name if llm else "-", *sorted(versions.values())])
+    message = None
+    if plugin is not None:
+        sessions = SessionStore(store, ttl_s=settings.session_ttl_s)
+        message = Route("message", FlowPlanner(plugin), ConversationReplies(plugin), sessions=sessions)
+    return Engine(
+        catalog=catalog,
+        executor=executor,
+        routes=Routes(question_route(planner, synthesizer), tool_call_route(), message),
+        answers=AnswerCache(cache, ttl_s=settings.answer_ttl_s, variant=variant),
+        model=llm.name if llm else None,
+        prompt_versions=versions,
+    )
+
+
+def _check_tools(settings: Settings, plugin: ConversationPlugin, catalog: Catalog) -> None:
+    listed = {name: status.up for name, status in catalog.status.items()}
+    problems = tool_problems(plugin, catalog, listed)
+    down = sorted(name for name, up in listed.items() if not up)
+    if down:
+        logger.warning("services down at start-up, their flows' tools unchecked: %s", ", ".join(down))
+    if missing := unserved(plugin, listed):
+        logger.warning(
+            "conversation flows whose services are not configured (their turns answer that the call failed): %s",
+            "; ".join(f"{intent} needs {', '.join(names)}" for intent, names in missing.items()),
+        )
+    if problems:
+        for problem in problems:
+            logger.error("conversation plug-in: %s", problem, extra={"event_type": "plugin_error"})
+        raise PluginError(
+            f"conversations {settings.conversations!r} do not match the catalog: "
+            + "; ".join(problems)
+            + " (set ORCH_CONVERSATIONS=none to run without conversations)"
+        )
 
 
 def _mcp_sources(settings: Settings) -> list[McpToolSource]:
@@ -166,19 +220,16 @@ def _planner(settings: Settings, llm: LLM | None, prompts: PromptSet, cache: Tie
     return LLMPlanner(llm, prompts, fallback=RulePlanner(), cache=cache, config=config)
 
 
-def _synthesizer(settings: Settings, llm: LLM | None, prompts: PromptSet) -> Synthesizer:
+def _synthesizer(
+    settings: Settings, llm: LLM | None, prompts: PromptSet, plugin: ConversationPlugin | None
+) -> Synthesizer:
+    templates = TemplateSynthesizer([plugin.answer_templates] if plugin and plugin.answer_templates else [])
     if llm is None or not settings.llm_synthesis:
-        return TemplateSynthesizer()
+        return templates
     config = LLMSynthesizerConfig(
         result_budget_chars=settings.llm_result_budget_chars, max_output_tokens=settings.llm_max_output_tokens
     )
-    return LLMSynthesizer(llm, prompts, fallback=TemplateSynthesizer(), config=config)
-
-
-def _classifier(settings: Settings, llm: LLM | None, prompts: PromptSet) -> IntentClassifier:
-    if llm is None or not settings.llm_intents:
-        return RuleIntentClassifier()
-    return LLMIntentClassifier(llm, prompts, fallback=RuleIntentClassifier())
+    return LLMSynthesizer(llm, prompts, fallback=templates, config=config)
 
 
 async def _refresh_forever(catalog: Catalog, interval_s: float) -> None:

@@ -1,20 +1,41 @@
-"""Command line: `orchestrator serve | stack | ask`."""
+"""Command line: `orchestrator serve | ask | chat`."""
 
 from __future__ import annotations
 
+import http.client
 import json
-import signal
-import time
-from pathlib import Path
-from typing import Annotated
+import urllib.error
+import urllib.request
+from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(help="MCP orchestrator: answer questions over business data held by MCP services.")
 console = Console()
+# No answer at all: refused or dropped connection, timeout, a reply that is not HTTP.
+_UNREACHABLE = (OSError, http.client.HTTPException)
+
+
+def _post_json(url: str, body: dict[str, object], *, timeout_s: float = 30.0) -> Any:
+    """POST `body` as JSON and return the decoded JSON answer whatever its status: the orchestrator's
+    4xx and 5xx bodies carry the error code. Raises one of `_UNREACHABLE` when no answer came."""
+    request = urllib.request.Request(  # noqa: S310 (the orchestrator URL the user gave)
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 (as above)
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return json.loads(exc.read())
+
+
+def _unreachable(url: str, exc: Exception) -> typer.Exit:
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    console.print(f"[red]Cannot reach the orchestrator at {url}:[/red] {reason}")
+    return typer.Exit(2)
 
 
 @app.command()
@@ -24,7 +45,7 @@ def serve() -> None:
 
     from mcp_common.logs import configure_logging
     from orchestrator.app import create_app
-    from orchestrator.observability import loki_handler
+    from orchestrator.observability.logs import loki_handler
     from orchestrator.settings import get_settings
 
     settings = get_settings()
@@ -42,43 +63,6 @@ def serve() -> None:
 
 
 @app.command()
-def stack(
-    port: Annotated[int, typer.Option(help="Orchestrator port.", envvar="PORT")] = 8080,
-    log_dir: Annotated[Path, typer.Option(help="Where each process writes its JSON logs.")] = Path("var/log"),
-) -> None:
-    """Start every MCP service and the orchestrator on loopback; Ctrl-C stops them all."""
-    from orchestrator.stack import run_stack
-
-    # SIGTERM (a supervisor, `timeout`, a container stop) unwinds like Ctrl-C, so every child stops.
-    signal.signal(signal.SIGTERM, _interrupt)
-    console.print(f"Starting the stack (logs in [bold]{log_dir}[/bold]) …")
-    try:
-        with run_stack(
-            orchestrator_port=port,
-            log_dir=log_dir,
-            on_ready=lambda name, url: console.print(f"  [green]✓[/green] {name:<16} {url}"),
-        ):
-            console.print(
-                f'\nReady. Try:\n  uv run orchestrator ask "what plan am I on and do I have open tickets?" '
-                f"--email ada@example.com --url http://127.0.0.1:{port}\n"
-                f"  curl -s -X POST http://127.0.0.1:{port}/query -H 'content-type: application/json' "
-                '-d \'{"query": "do I have unpaid invoices?", "email": "ada@example.com"}\'\n'
-                f"API docs: http://127.0.0.1:{port}/docs   Press Ctrl-C to stop."
-            )
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        console.print("Stopped.")
-    except (RuntimeError, TimeoutError) as exc:
-        console.print(f"[red]The stack did not start:[/red] {exc} (see {log_dir}/)")
-        raise typer.Exit(1) from exc
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-@app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in natural language.")],
     email: Annotated[str, typer.Option(help="The user the question is about.")],
@@ -87,11 +71,9 @@ def ask(
 ) -> None:
     """Ask the orchestrator a question and print the answer with its sources."""
     try:
-        response = httpx.post(f"{url}/query", json={"query": question, "email": email}, timeout=30.0)
-    except httpx.HTTPError as exc:
-        console.print(f"[red]Cannot reach the orchestrator at {url}:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    body = response.json()
+        body = _post_json(f"{url}/query", {"query": question, "email": email})
+    except _UNREACHABLE as exc:
+        raise _unreachable(url, exc) from exc
     if raw:
         console.print_json(json.dumps(body))
         return
@@ -131,35 +113,32 @@ def chat(
     show_calls: Annotated[bool, typer.Option("--calls", help="Print the tool calls of each turn.")] = False,
 ) -> None:
     """Talk to POST /orchestrate: one message per line (stdin or the terminal); an empty line or EOF ends."""
-    with httpx.Client(timeout=30.0) as http:
-        while True:
-            try:
-                message = input("you> " if console.is_terminal else "").strip()
-            except EOFError:
-                break
-            if not message:
-                break
-            if not console.is_terminal:
-                console.print(f"you> {message}", markup=False, highlight=False)
-            body: dict[str, object] = {"channel": channel, "message": message, "user": {"email": email}}
-            if session:
-                body["session_id"] = session
-            try:
-                reply = http.post(f"{url}/orchestrate", json=body).json()
-            except httpx.HTTPError as exc:
-                console.print(f"[red]Cannot reach the orchestrator at {url}:[/red] {exc}")
-                raise typer.Exit(2) from exc
-            if "error" in reply:
-                console.print(f"[red]{reply['error']['code']}[/red]: {reply['error']['message']}")
-                continue
-            session = reply["session_id"]
-            console.print(f"bot> {reply['reply']}", markup=False, highlight=False)
-            if show_calls:
-                calls = ", ".join(
-                    f"{s['service']}.{s['tool']} {s['status']}{' (cached)' if s['cached'] else ''} "
-                    f"{s['latency_ms']:.0f} ms"
-                    for s in reply["trace"]["spans"]
-                )
-                console.print(f"     [dim]{reply['intent']} · {calls or 'no tool calls'}[/dim]")
+    while True:
+        try:
+            message = input("you> " if console.is_terminal else "").strip()
+        except EOFError:
+            break
+        if not message:
+            break
+        if not console.is_terminal:
+            console.print(f"you> {message}", markup=False, highlight=False)
+        body: dict[str, object] = {"channel": channel, "message": message, "user": {"email": email}}
+        if session:
+            body["session_id"] = session
+        try:
+            reply = _post_json(f"{url}/orchestrate", body)
+        except _UNREACHABLE as exc:
+            raise _unreachable(url, exc) from exc
+        if "error" in reply:
+            console.print(f"[red]{reply['error']['code']}[/red]: {reply['error']['message']}")
+            continue
+        session = reply["session_id"]
+        console.print(f"bot> {reply['reply']}", markup=False, highlight=False)
+        if show_calls:
+            calls = ", ".join(
+                f"{s['service']}.{s['tool']} {s['status']}{' (cached)' if s['cached'] else ''} {s['latency_ms']:.0f} ms"
+                for s in reply["trace"]["spans"]
+            )
+            console.print(f"     [dim]{reply['intent']} · {calls or 'no tool calls'}[/dim]")
     if session:
         console.print(f"[dim]session {session}[/dim]")

@@ -9,7 +9,7 @@ from pydantic import AliasChoices, BaseModel, EmailStr, Field, SecretStr, String
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mcp_common.auth import ServiceAuth
-from orchestrator.tools.mcp_servers import SERVER_NAME, McpServerConfig
+from orchestrator.tools.mcp_config import SERVER_NAME, McpServerConfig
 
 
 class McpKey(BaseModel):
@@ -146,6 +146,11 @@ class Settings(BaseSettings):
         description="Which model plans and writes answers: `rules` (embedded, no model), `vertex:<model>` "
         "(Vertex AI through google-genai, e.g. `vertex:gemma-4-26b-a4b-it-maas`) or `openai:<model>` "
         "(any OpenAI-compatible chat-completions endpoint at `ORCH_OPENAI_BASE_URL`).",
+    )
+    conversations: str = Field(
+        default="food",
+        description="The conversation plug-in behind POST /orchestrate: `food`, `none`, or `package.module:factory`. "
+        "The process does not start when a flow names a tool its configured service does not offer.",
     )
     llm_synthesis: bool = Field(
         default=True, description="Let the model write the answer from the tool results (else templates)."

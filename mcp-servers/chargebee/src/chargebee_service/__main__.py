@@ -1,25 +1,15 @@
-"""Entrypoint: `python -m chargebee_service` (or the `chargebee-service` script)."""
+"""Entrypoint: `python -m chargebee_service` or the `chargebee-service` script."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from chargebee_service.app import create_app
-from chargebee_service.settings import Settings, get_settings
-from mcp_common.serve import run_service
+from chargebee_service.settings import get_settings
+from mcp_common.serve import serve_from_environment
 
 
 def main() -> None:
-    """Read the settings from the environment and serve until stopped."""
-    settings = _settings_or_exit()
-    run_service(create_app(settings), settings, service="chargebee")
-
-
-def _settings_or_exit() -> Settings:
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        raise SystemExit(f"chargebee service: invalid settings:\n{exc}") from None
+    """Read the settings from the environment and serve the app until stopped."""
+    serve_from_environment(get_settings, create_app, service="chargebee")
 
 
 if __name__ == "__main__":

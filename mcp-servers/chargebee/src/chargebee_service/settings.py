@@ -7,16 +7,15 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.service_settings import BaseServiceSettings, Port
 
 
 class Settings(BaseServiceSettings):
     """Where billing data comes from, and the shared service settings."""
 
-    # Empty variables (as `.env.example` leaves them) mean "unset", not "".
-    model_config = SettingsConfigDict(env_prefix="CHARGEBEE_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="CHARGEBEE_")
 
-    port: int = Field(default=8101, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
+    port: Port = 8101
     backend: Literal["demo", "chargebee"] = Field(
         default="demo",
         description="`demo`: the embedded demo dataset; `chargebee`: the real Chargebee API v2.",

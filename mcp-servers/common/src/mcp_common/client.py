@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from mcp_common import tracing
@@ -25,8 +25,18 @@ from mcp_common.wire import CallContext, CallRequest, CallResponse
 OutT = TypeVar("OutT", bound=BaseModel)
 
 
+# Below uvicorn's 5 s keep-alive, so that the client usually closes an idle connection before the server does.
+_KEEPALIVE_S = 4.0
+# A reused connection the server had already closed: nothing was answered, so a read may be sent again.
+_DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
+
+
 class ServiceClient:
-    """Calls the tools of one downstream service; one connection pool for the client's life."""
+    """Calls the tools of one downstream service; one connection pool for the client's life.
+
+    The pool is an `aiohttp.ClientSession` opened on the first call (it belongs to the running event
+    loop) and closed by `aclose`. A `session` passed in is used as it is and left open by `aclose`.
+    """
 
     def __init__(
         self,
@@ -34,13 +44,15 @@ class ServiceClient:
         base_url: str,
         *,
         timeout_s: float = 5.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        session: aiohttp.ClientSession | None = None,
         auth: IdTokens | None = None,
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self._auth = auth
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s, transport=transport)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session = session
+        self._owned: aiohttp.ClientSession | None = None
 
     async def call(
         self, tool: str, arguments: dict[str, Any], ctx: CallContext, output: type[OutT], *, writes: bool = False
@@ -64,14 +76,14 @@ class ServiceClient:
             body = CallRequest(tool=tool, arguments=arguments, context=context)
             headers = _headers(current) | (await self._auth.headers(self.base_url) if self._auth else {})
             try:
-                response = await self._post(body.model_dump_json(), headers, resend=not writes)
-            except httpx.TimeoutException as exc:
+                status, content = await self._post(body.model_dump_json().encode(), headers, resend=not writes)
+            except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
                 sp.status = ErrorCode.SERVICE_TIMEOUT.value
                 raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.service}.{tool} timed out") from exc
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 sp.status = ErrorCode.SERVICE_UNAVAILABLE.value
                 raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.service} is unreachable") from exc
-            reply = _parse(self.service, tool, response)
+            reply = _parse(self.service, tool, status, content)
             if not reply.ok or reply.result is None:
                 error = reply.error
                 sp.status = error.code.value if error else ErrorCode.SERVICE_BAD_RESPONSE.value
@@ -86,30 +98,42 @@ class ServiceClient:
                     ErrorCode.SERVICE_BAD_RESPONSE, f"{self.service}.{tool} returned an unexpected result"
                 ) from exc
 
-    async def _post(self, content: str, headers: dict[str, str], *, resend: bool) -> httpx.Response:
+    async def _post(self, content: bytes, headers: dict[str, str], *, resend: bool) -> tuple[int, bytes]:
         try:
-            return await self._http.post("/mcp/call", content=content, headers=headers)
-        except httpx.RemoteProtocolError:
+            return await self._send(content, headers)
+        except _DROPPED:
             if not resend:
                 raise
-            return await self._http.post("/mcp/call", content=content, headers=headers)
+            return await self._send(content, headers)
+
+    async def _send(self, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        session = self._session or self._owned
+        if session is None:
+            connector = aiohttp.TCPConnector(keepalive_timeout=_KEEPALIVE_S)
+            session = self._owned = aiohttp.ClientSession(connector=connector)
+        url = f"{self.base_url}/mcp/call"
+        async with session.post(url, data=content, headers=headers, timeout=self._timeout) as response:
+            return response.status, await response.read()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        """Close the pool this client opened (a later call opens a new one); a passed-in session stays open."""
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.close()
 
 
 def _headers(current: tracing.TraceContext | None) -> dict[str, str]:
     return {"content-type": "application/json", **tracing.outbound_headers(current)}
 
 
-def _parse(service: str, tool: str, response: httpx.Response) -> CallResponse:
+def _parse(service: str, tool: str, status: int, content: bytes) -> CallResponse:
     try:
-        return CallResponse.model_validate_json(response.content)
+        return CallResponse.model_validate_json(content)
     except ValidationError as exc:
-        if response.status_code in (401, 403):  # the platform in front of the service, not the service
-            raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(service, response.status_code)) from exc
-        code = ErrorCode.SERVICE_UNAVAILABLE if response.status_code >= 500 else ErrorCode.SERVICE_BAD_RESPONSE
-        raise ServiceError(code, f"{service}.{tool} answered HTTP {response.status_code}") from exc
+        if status in (401, 403):  # the platform in front of the service, not the service
+            raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(service, status)) from exc
+        code = ErrorCode.SERVICE_UNAVAILABLE if status >= 500 else ErrorCode.SERVICE_BAD_RESPONSE
+        raise ServiceError(code, f"{service}.{tool} answered HTTP {status}") from exc
 
 
 def refused_message(service: str, status: int) -> str:

@@ -6,6 +6,10 @@ await db.migrate(Path(__file__).parent / "migrations")   # alembic upgrade head,
 async with db.session() as session, session.begin():
     session.add(Item(...))
 await db.aclose()
+
+# or, for a service's lifetime: migrated, seeded if asked, closed at the end
+async with db.in_service(Path(__file__).parent / "migrations", seed=seed_menu):
+    ...
 ```
 
 SQLite (`sqlite+aiosqlite:///path`) is the embedded default; PostgreSQL (`postgresql+asyncpg://…`)
@@ -17,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +55,10 @@ def async_url(url: str) -> str:
 def redacted(url: str) -> str:
     """`url` without its password, for logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+Seed = Callable[["Database"], Awaitable[object]]
+"""Inserts a service's demo rows, idempotently (it may run at every start, from several instances)."""
 
 
 class Database:
@@ -113,6 +121,17 @@ class Database:
         async with _migration_lock(), self.engine.begin() as connection:
             await connection.run_sync(upgrade)
         logger.info("database %s migrated to head", redacted(self.url))
+
+    @asynccontextmanager
+    async def in_service(self, script_location: Path, *, seed: Seed | None = None) -> AsyncIterator[None]:
+        """The database for a service's lifetime: migrated (then seeded, given `seed`) on entry, closed on exit."""
+        try:
+            await self.migrate(script_location)
+            if seed is not None:
+                await seed(self)
+            yield
+        finally:
+            await self.aclose()
 
     async def schema_drift(self, metadata: MetaData, *, version_table: str) -> list[Any]:
         """What Alembic's autogenerate finds between the database and `metadata` (the models): empty

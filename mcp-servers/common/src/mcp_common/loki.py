@@ -2,11 +2,11 @@
 
 `LokiHandler.emit` formats the record (the JSON line `configure_logging` gives every handler)
 and appends it to a bounded in-memory queue; when the queue is full the record is dropped and
-counted. One daemon thread drains the queue in batches and POSTs them to Loki's JSON push API
-(`/loki/api/v1/push`) with labels `service`, `env` and `level` only; `trace_id` and
-`session_id` travel as Loki 3 structured metadata. A failed push (timeout, refused
-connection, non-2xx) drops its batch and counts it; the only trace it leaves is a
-rate-limited line on stderr, never a log record (which would feed back into the queue).
+counted. One daemon thread drains the queue in batches and POSTs each (`urllib.request`, one
+connection per push) to Loki's JSON push API (`/loki/api/v1/push`) with labels `service`, `env`
+and `level` only; `trace_id` and `session_id` travel as Loki 3 structured metadata. A failed push
+(timeout, refused connection, non-2xx) drops its batch and counts it; the only trace it leaves is
+a rate-limited line on stderr, never a log record (which would feed back into the queue).
 
 Counters for health and metrics: `sent`, `dropped` (queue full, failed push, left at close),
 `failed_pushes`, `pending`. Eventually every handled record is either sent or dropped.
@@ -20,10 +20,10 @@ import logging
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from dataclasses import dataclass
-
-import httpx
 
 from mcp_common import tracing
 from mcp_common.logs import JsonFormatter, redact
@@ -141,9 +141,8 @@ class LokiHandler(logging.Handler):
         )
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout_s, headers=self._headers) as client:
-            while batch := self._next_batch():
-                self._push(client, batch)
+        while batch := self._next_batch():
+            self._push(batch)
 
     def _next_batch(self) -> list[_Entry]:
         """Wait for a full batch, a flush, the flush interval or close; empty means stop."""
@@ -157,10 +156,17 @@ class LokiHandler(logging.Handler):
         full = len(self._queue) >= self.batch_size
         return not (self._closing or full or self._done < self._flush_target)
 
-    def _push(self, client: httpx.Client, batch: list[_Entry]) -> None:
+    def _push(self, batch: list[_Entry]) -> None:
+        request = urllib.request.Request(  # noqa: S310 (the configured Loki URL, http or https)
+            self.push_url, data=_body(self.service, self.env, batch), headers=self._headers, method="POST"
+        )
         try:
-            response = client.post(self.push_url, content=_body(self.service, self.env, batch))
-            ok, outcome = response.is_success, f"HTTP {response.status_code}"
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310 (as above)
+                response.read()
+                ok, outcome = 200 <= response.status < 300, f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:  # a non-2xx answer
+            exc.close()
+            ok, outcome = False, f"HTTP {exc.code}"
         except Exception as exc:  # whatever goes wrong, a push costs at most its batch
             ok, outcome = False, repr(exc)
         with self._cond:

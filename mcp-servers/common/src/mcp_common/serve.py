@@ -1,14 +1,36 @@
-"""Run a service app: configure logging (and Loki when configured), then uvicorn."""
+"""Run a service app: configure logging (and Loki when configured), then uvicorn.
+
+Each service's `__main__.py` is one call: `serve_from_environment(get_settings, create_app, service=...)`.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from mcp_common.logs import configure_logging
 from mcp_common.service_settings import BaseServiceSettings
+
+SettingsT = TypeVar("SettingsT", bound=BaseServiceSettings)
+
+
+def serve_from_environment(
+    read_settings: Callable[[], SettingsT], create_app: Callable[[SettingsT], FastAPI], *, service: str
+) -> None:
+    """Read the settings from the environment, then serve the app `create_app` builds from them until stopped.
+
+    Invalid settings end the process with their validation errors (naming the variables), not a traceback.
+    """
+    try:
+        settings = read_settings()
+    except ValidationError as exc:
+        raise SystemExit(f"{service} service: invalid settings:\n{exc}") from None
+    run_service(create_app(settings), settings, service=service)
 
 
 def run_service(app: FastAPI, settings: BaseServiceSettings, *, service: str) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,16 +22,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The service app; its lifespan migrates (and seeds) the database and closes it on shutdown."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-
-    @asynccontextmanager
-    async def lifespan() -> AsyncIterator[None]:
-        try:
-            await db.migrate(MIGRATIONS)
-            if settings.seed_demo:
-                await seed_profiles(db, clock)
-            yield
-        finally:
-            await db.aclose()
-
+    seed = partial(seed_profiles, clock=clock) if settings.seed_demo else None
+    lifespan = partial(db.in_service, MIGRATIONS, seed=seed)
     registry = build_registry(ProfileRepository(db, clock))
     return create_service_app(registry, settings.service_config(), lifespan=lifespan)

@@ -7,37 +7,16 @@ value means, not only its type.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
 
-from mcp_common.demo_food import (
-    ALLERGEN_ALIASES,
-    DIETARY_TAG_ALIASES,
-    AddressLabel,
-    Allergen,
-    DietaryTag,
-)
+from mcp_common.food import AddressLabel, Allergen, AllergenArg, DietaryTag, DietaryTagArg, normalised
 
-
-def _normalised(aliases: dict[str, Any]) -> BeforeValidator:
-    """Lower-case, single-spaced and hyphenated ('Gluten Free' → 'gluten-free'), then aliases resolved."""
-
-    def normalise(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        word = " ".join(value.strip().lower().replace("_", " ").split())
-        return aliases.get(word) or aliases.get(word.replace(" ", "-")) or word.replace(" ", "-")
-
-    return BeforeValidator(normalise)
-
-
-DietaryArg = Annotated[DietaryTag, _normalised(DIETARY_TAG_ALIASES)]
-AllergenArg = Annotated[Allergen, _normalised(ALLERGEN_ALIASES)]
 CuisineArg = Annotated[
-    str, _normalised({}), StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z][a-z-]*[a-z]$")
+    str, normalised({}), StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z][a-z-]*[a-z]$")
 ]
-LabelArg = Annotated[AddressLabel, _normalised({})]
+LabelArg = Annotated[AddressLabel, normalised({})]
 CountryArg = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
@@ -54,7 +33,7 @@ class EmailArgs(BaseModel):
 class UpdatePreferencesArgs(EmailArgs):
     """Arguments of `update_preferences`: each list given replaces the stored one; omitted ones stay."""
 
-    dietary_preferences: list[DietaryArg] | None = Field(
+    dietary_preferences: list[DietaryTagArg] | None = Field(
         default=None,
         max_length=5,
         description="The customer's diets, replacing the stored ones: vegan, vegetarian, gluten-free, "

@@ -14,7 +14,7 @@ from customer_profile_service.db import AddressRow, CustomerRow
 from customer_profile_service.models import Address, UserProfileResponse
 from mcp_common.clock import Clock
 from mcp_common.db import Database
-from mcp_common.demo_food import AddressLabel
+from mcp_common.food import AddressLabel
 
 _ID_ATTEMPTS = 3
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_profile_service.db import AddressRow, CustomerRow
+from customer_profile_service.demo_profiles import PROFILES, DemoProfile
 from mcp_common.clock import Clock
 from mcp_common.db import Database
-from mcp_common.demo_food import PROFILES, DemoProfile
 
 logger = logging.getLogger(__name__)
 

@@ -24,16 +24,15 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.service_settings import BaseServiceSettings, Port
 
 
 class Settings(BaseServiceSettings):
     """Where account and usage data come from, and the shared service settings."""
 
-    # Empty variables (as `.env.example` leaves them) mean "unset", not "".
-    model_config = SettingsConfigDict(env_prefix="FIREBASE_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="FIREBASE_")
 
-    port: int = Field(default=8108, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
+    port: Port = 8108
     backend: Literal["demo", "firebase"] = Field(
         default="demo",
         description="`demo`: the embedded demo dataset; `firebase`: Firebase Auth and Firestore of a real project.",

@@ -7,15 +7,15 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.service_settings import BaseServiceSettings, Port
 
 
 class Settings(BaseServiceSettings):
     """Configuration of the hubspot service; `backend` picks the CRM the tools read from."""
 
-    model_config = SettingsConfigDict(env_prefix="HUBSPOT_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="HUBSPOT_")
 
-    port: int = Field(default=8102, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
+    port: Port = 8102
     backend: Literal["demo", "hubspot"] = Field(
         default="demo",
         description="`demo` serves the embedded deterministic dataset; `hubspot` calls the HubSpot CRM API.",

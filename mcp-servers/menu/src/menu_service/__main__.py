@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
-from mcp_common.serve import run_service
+from mcp_common.serve import serve_from_environment
 from menu_service.app import create_app
 from menu_service.settings import get_settings
 
 
 def main() -> None:
     """Read the settings from the environment and serve the app until stopped."""
-    try:
-        settings = get_settings()
-    except ValidationError as exc:
-        raise SystemExit(f"menu-service: invalid settings:\n{exc}") from exc
-    run_service(create_app(settings), settings, service="menu")
+    serve_from_environment(get_settings, create_app, service="menu")
 
 
 if __name__ == "__main__":

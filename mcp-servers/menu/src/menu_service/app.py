@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,15 +24,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     `clock` is accepted so every food service is built alike; the menu has no time-dependent behaviour.
     """
     db = Database(settings.database_url)
-
-    @asynccontextmanager
-    async def lifespan() -> AsyncIterator[None]:
-        try:
-            await db.migrate(MIGRATIONS)
-            if settings.seed_demo:
-                await seed_menu(db)
-            yield
-        finally:
-            await db.aclose()
-
+    lifespan = partial(db.in_service, MIGRATIONS, seed=seed_menu if settings.seed_demo else None)
     return create_service_app(build_registry(MenuRepository(db)), settings.service_config(), lifespan=lifespan)

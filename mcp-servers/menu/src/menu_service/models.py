@@ -7,19 +7,20 @@ because that is how people say it ("under 15").
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from mcp_common.demo_food import (
-    ALLERGEN_ALIASES,
+from mcp_common.food import (
     CATEGORIES,
     CURRENCY,
-    DIETARY_TAG_ALIASES,
     Allergen,
+    AllergenArg,
     Category,
     Cuisine,
     DietaryTag,
+    DietaryTagArg,
+    normalised,
 )
 
 _CATEGORY_ALIASES: dict[str, Category] = {
@@ -40,20 +41,7 @@ _CATEGORY_ALIASES: dict[str, Category] = {
     "side": "sides",
 }
 
-
-def _normalised(aliases: dict[str, Any]) -> BeforeValidator:
-    def normalise(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        word = " ".join(value.strip().lower().replace("_", " ").split())
-        return aliases.get(word) or aliases.get(word.replace(" ", "-")) or word.replace(" ", "-")
-
-    return BeforeValidator(normalise)
-
-
-DietaryArg = Annotated[DietaryTag, _normalised(DIETARY_TAG_ALIASES)]
-AllergenArg = Annotated[Allergen, _normalised(ALLERGEN_ALIASES)]
-CategoryArg = Annotated[Category, _normalised(_CATEGORY_ALIASES)]
+CategoryArg = Annotated[Category, normalised(_CATEGORY_ALIASES)]
 ItemId = Annotated[str, Field(min_length=1, max_length=32, description="Menu item id, e.g. `m-12`.")]
 
 
@@ -94,7 +82,7 @@ class SearchArgs(BaseModel):
         default=None,
         description=f"Only this menu section: {', '.join(CATEGORIES)} (singular forms accepted).",
     )
-    dietary: list[DietaryArg] | None = Field(
+    dietary: list[DietaryTagArg] | None = Field(
         default=None,
         max_length=5,
         description="Only dishes carrying EVERY one of these dietary tags: vegan, vegetarian, gluten-free, "

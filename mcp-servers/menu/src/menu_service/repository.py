@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from mcp_common.db import Database
-from mcp_common.demo_food import ALLERGENS, CATEGORIES, DIETARY_TAGS, Allergen, DietaryTag
+from mcp_common.food import ALLERGENS, CATEGORIES, DIETARY_TAGS, Allergen, DietaryTag
 from menu_service.db import AllergenRow, DietaryTagRow, MenuItemRow
 from menu_service.models import CategorySummary, MenuItem, SearchArgs
 

@@ -10,8 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_common.db import Database
-from mcp_common.demo_food import CURRENCY, MENU, DemoMenuItem
+from mcp_common.food import CURRENCY
 from menu_service.db import AllergenRow, Base, DietaryTagRow, MenuItemRow
+from menu_service.demo_menu import MENU, DemoMenuItem
 from menu_service.repository import search_text
 
 logger = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -35,22 +36,20 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         profiles = ServiceClient(
             "customer_profile", settings.customer_profile_url, timeout_s=settings.downstream_timeout_s, auth=tokens
         )
+        seed = partial(seed_demo_orders, now=clock.now(), timings=settings.timings) if settings.seed_demo else None
         try:
-            await db.migrate(MIGRATIONS)
-            if settings.seed_demo:
-                await seed_demo_orders(db, clock.now(), settings.timings)
-            running.service = OrderService(
-                store=OrderStore(db),
-                menu=MenuGateway(menu),
-                profiles=ProfileGateway(profiles),
-                clock=clock,
-                timings=settings.timings,
-            )
-            yield
+            async with db.in_service(MIGRATIONS, seed=seed):
+                running.service = OrderService(
+                    store=OrderStore(db),
+                    menu=MenuGateway(menu),
+                    profiles=ProfileGateway(profiles),
+                    clock=clock,
+                    timings=settings.timings,
+                )
+                yield
         finally:
             running.service = None
             await menu.aclose()
             await profiles.aclose()
-            await db.aclose()
 
     return create_service_app(build_registry(running), settings.service_config(), lifespan=lifespan)

@@ -5,21 +5,17 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.service_settings import BaseServiceSettings, DatabaseUrl, Port
 from order_service.lifecycle import OrderTimings
 
 
 class Settings(BaseServiceSettings):
     """Configuration of the order service: its database, the services it calls, the delivery timings."""
 
-    model_config = SettingsConfigDict(env_prefix="ORDER_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="ORDER_")
 
-    port: int = Field(default=8105, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///var/order.db",
-        description="SQLAlchemy URL of the order database: SQLite (path relative to the working directory) "
-        "or `postgresql+asyncpg://user:password@host/db`.",
-    )
+    port: Port = 8105
+    database_url: DatabaseUrl = "sqlite+aiosqlite:///var/order.db"
     seed_demo: bool = Field(default=True, description="Seed the demo order history on start (idempotent).")
     menu_url: str = Field(default="http://127.0.0.1:8103", description="Base URL of the menu service.")
     customer_profile_url: str = Field(

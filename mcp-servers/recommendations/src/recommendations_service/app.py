@@ -43,11 +43,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         try:
-            await db.migrate(MIGRATIONS)
             # No demo rows to seed (`seed_demo` is moot here): impressions accrue as dishes are served.
-            yield
+            async with db.in_service(MIGRATIONS):
+                yield
         finally:
             await downstream.aclose()
-            await db.aclose()
 
     return create_service_app(build_registry(recommender), settings.service_config(), lifespan=lifespan)

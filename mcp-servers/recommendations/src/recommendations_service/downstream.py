@@ -15,13 +15,13 @@ from pydantic import BaseModel, Field
 
 from mcp_common.client import ServiceClient
 from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.food import CATEGORIES
 from mcp_common.wire import CallContext
 
 logger = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 50  # the menu's maximum page
 HISTORY_LIMIT = 50  # the order service's maximum page
-MENU_CATEGORIES = ("starters", "mains", "pizza", "burgers", "salads", "desserts", "drinks", "sides")
 _UNREACHABLE = frozenset({ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.SERVICE_TIMEOUT})
 
 
@@ -119,7 +119,7 @@ class Downstream:
         if first.total <= len(first.items):
             return first.items
         # More matches than one page: one search per category, each its own page.
-        pages = await asyncio.gather(*(self._search({**filters, "category": c}, ctx) for c in MENU_CATEGORIES))
+        pages = await asyncio.gather(*(self._search({**filters, "category": c}, ctx) for c in CATEGORIES))
         unique = {item.item_id: item for page in pages for item in page.items}
         return list(unique.values())
 

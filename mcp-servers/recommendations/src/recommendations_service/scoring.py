@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mcp_common.demo_food import ALLERGEN_ALIASES, DIETARY_TAG_ALIASES
+from mcp_common.food import ALLERGEN_ALIASES, DIETARY_TAG_ALIASES, canonical
 from recommendations_service.downstream import MenuItemView, OrderView, ProfileView
 from recommendations_service.wants import Wants, category_noun
 
@@ -283,4 +283,4 @@ def _lower(values: Iterable[str]) -> frozenset[str]:
 
 def _canonical(values: Iterable[str], aliases: Mapping[str, str]) -> frozenset[str]:
     """Lower-case names with everyday words mapped to the shared vocabulary ("peanut" → "peanuts")."""
-    return frozenset(aliases.get(v, v) for v in _lower(values))
+    return frozenset(canonical(v, aliases) for v in values)

@@ -5,22 +5,16 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.service_settings import BaseServiceSettings, DatabaseUrl, Port
 
 
 class Settings(BaseServiceSettings):
     """Configuration of the recommendations service: its impressions database and the services it reads."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="RECOMMENDATIONS_", env_file=".env", extra="ignore", env_ignore_empty=True
-    )
+    model_config = SettingsConfigDict(env_prefix="RECOMMENDATIONS_")
 
-    port: int = Field(default=8107, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///var/recommendations.db",
-        description="Database of served recommendations (impressions): SQLite path relative to the working "
-        "directory, or `postgresql+asyncpg://…`.",
-    )
+    port: Port = 8107
+    database_url: DatabaseUrl = "sqlite+aiosqlite:///var/recommendations.db"
     seed_demo: bool = Field(
         default=True,
         description="Seed demo data on start. Accepted for uniformity with the other services: this service "

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from mcp_common.demo_food import CUISINES
+from mcp_common.food import CUISINES
 
 KNOWN_CUISINES: tuple[str, ...] = CUISINES
 

@@ -33,14 +33,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             "order", settings.order_url, timeout_s=settings.downstream_timeout_s, auth=settings.id_tokens()
         )
         try:
-            await db.migrate(MIGRATIONS)
-            if settings.seed_demo:
-                await seed_couriers(db)
-            running.service = TrackingService(orders=OrderGateway(orders), couriers=CourierStore(db), clock=clock)
-            yield
+            async with db.in_service(MIGRATIONS, seed=seed_couriers if settings.seed_demo else None):
+                running.service = TrackingService(orders=OrderGateway(orders), couriers=CourierStore(db), clock=clock)
+                yield
         finally:
             running.service = None
             await orders.aclose()
-            await db.aclose()
 
     return create_service_app(build_registry(running), settings.service_config(), lifespan=lifespan)

@@ -5,20 +5,16 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.service_settings import BaseServiceSettings, DatabaseUrl, Port
 
 
 class Settings(BaseServiceSettings):
     """Configuration of the tracking service: its database of couriers and the order service it reads."""
 
-    model_config = SettingsConfigDict(env_prefix="TRACKING_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="TRACKING_")
 
-    port: int = Field(default=8106, description="TCP port; the bare `PORT` variable (Cloud Run) wins.")
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///var/tracking.db",
-        description="SQLAlchemy URL of the tracking database: SQLite (path relative to the working directory) "
-        "or `postgresql+asyncpg://user:password@host/db`.",
-    )
+    port: Port = 8106
+    database_url: DatabaseUrl = "sqlite+aiosqlite:///var/tracking.db"
     seed_demo: bool = Field(default=True, description="Seed the demo couriers on start (idempotent).")
     order_url: str = Field(default="http://127.0.0.1:8105", description="Base URL of the order service.")
     downstream_timeout_s: float = Field(

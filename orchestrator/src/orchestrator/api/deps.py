@@ -1,4 +1,9 @@
-"""FastAPI dependencies shared by the routes."""
+"""FastAPI dependencies shared by the routes: the engine, the settings, and the request's caller.
+
+They are `async`: FastAPI runs a plain `def` dependency in a worker thread on every request.
+The caller is resolved once per request by `Callers` (`security.identity`) from what the request
+carries; each route's dependency only says where its body names the user.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,43 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from orchestrator.engine import Engine
+from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator.api.models import OrchestrateRequest, QueryRequest
+from orchestrator.core.engine import Engine
+from orchestrator.security.caller import Caller
+from orchestrator.security.identity import Callers, Credentials
 from orchestrator.settings import Settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
+def _caller(request: Request, claimed_email: str) -> Caller:
+    callers: Callers = request.app.state.callers
+    caller = callers.resolve(Credentials("http", request.headers, claimed_email))
+    if caller is None:
+        raise ServiceError(ErrorCode.UNAUTHENTICATED, "the request names no user")
+    return caller
+
+
+async def query_caller(body: QueryRequest, request: Request) -> Caller:
+    """The caller of a `/query` request."""
+    return _caller(request, str(body.email))
+
+
+async def turn_caller(body: OrchestrateRequest, request: Request) -> Caller:
+    """The caller of an `/orchestrate` message."""
+    return _caller(request, str(body.user.email))
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+QueryCallerDep = Annotated[Caller, Depends(query_caller)]
+TurnCallerDep = Annotated[Caller, Depends(turn_caller)]

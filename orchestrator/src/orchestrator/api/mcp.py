@@ -5,14 +5,15 @@
   the caller's allowlist permits them. Their identity arguments are not in the listed schema and
   are bound to the caller, whatever a client sends; calls go through the same validation,
   timeouts, retries and cache as planned calls.
-- The caller: with `ORCH_MCP_API_KEYS` set, the bearer token names them (a wrong or missing token
-  is HTTP 401 before MCP sees the request); without keys (development), the `X-User-Email`
-  header does, as `/query` trusts its `email` field. Listing needs no caller; calls do.
+- The caller is resolved once per HTTP request by `Callers` (`security.identity`), in
+  `McpCallerMiddleware`: with `ORCH_MCP_API_KEYS` set, the bearer token names them (a wrong or
+  missing token is HTTP 401 before MCP sees the request); without keys (development), the
+  `X-User-Email` header does. Listing needs no caller; calls do.
+- `ask` and tool calls go down the engine's one path (`Engine.handle`) like `/query`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from contextvars import ContextVar
 from typing import Annotated, Any
@@ -22,23 +23,21 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp.types import Tool as MCPTool
-from pydantic import EmailStr, Field, TypeAdapter, ValidationError
+from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.mcp_server import SpecServer
 from orchestrator import __version__
 from orchestrator.api.models import QueryResponse
-from orchestrator.caller import Caller
-from orchestrator.engine import Engine
-from orchestrator.execution import Executor
-from orchestrator.planning.validation import validate_step
+from orchestrator.core.engine import Engine
+from orchestrator.core.requests import Question, ToolCall
+from orchestrator.security.caller import Caller
+from orchestrator.security.identity import USER_HEADER, Callers, Credentials
 from orchestrator.settings import Settings
 from orchestrator.tools.catalog import CatalogTool
 
-USER_HEADER = "x-user-email"
 _caller: ContextVar[Caller | None] = ContextVar("mcp_caller", default=None)
-_EMAIL = TypeAdapter(EmailStr)
 
 
 class OrchestratorMcpServer(SpecServer):
@@ -53,8 +52,8 @@ class OrchestratorMcpServer(SpecServer):
             subscriptions=False,
         )
         self.config = settings
+        self.callers = Callers(settings)
         self.engine: Engine | None = None
-        self.executor: Executor | None = None
         self.add_tool(
             self._ask,
             name="ask",
@@ -65,8 +64,8 @@ class OrchestratorMcpServer(SpecServer):
             structured_output=True,
         )
 
-    def bind(self, engine: Engine, executor: Executor) -> None:
-        self.engine, self.executor = engine, executor
+    def bind(self, engine: Engine) -> None:
+        self.engine = engine
 
     async def _ask(
         self,
@@ -76,13 +75,14 @@ class OrchestratorMcpServer(SpecServer):
         if not question.strip():
             raise _tool_error(ErrorCode.INVALID_REQUEST, "question must not be blank")
         try:
-            return await self._engine().query(question.strip(), caller)
+            answer = await self._engine().handle(Question(question.strip()), caller)
         except ServiceError as exc:
             raise _tool_error(exc.code, exc.message) from exc
+        return QueryResponse.model_validate(answer, from_attributes=True)
 
     async def list_tools(self) -> list[MCPTool]:
         own = await super().list_tools()
-        caller = _caller.get() or self._anonymous()
+        caller = _caller.get() or self.callers.anonymous()
         return own + [_as_mcp_tool(tool) for tool in self._catalog_tools(caller)]
 
     async def call_tool(
@@ -90,18 +90,14 @@ class OrchestratorMcpServer(SpecServer):
     ) -> CallToolResult | InputRequiredResult:
         if self._tool_manager.get_tool(name) is not None:
             return await super().call_tool(name, arguments, context)
-        if name not in {tool.name for tool in self._catalog_tools(_caller.get() or self._anonymous())}:
+        if name not in {tool.name for tool in self._catalog_tools(_caller.get() or self.callers.anonymous())}:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
         caller = _required_caller()
-        try:
-            step = validate_step(name, arguments, self._engine().catalog, caller)
-        except ServiceError as exc:
-            return _error_result(exc.code.value, exc.message)
-        assert self.executor is not None
-        [result] = await self.executor.run([step], caller)
-        if result.error is not None:
-            return _error_result(result.error.code.value, result.error.message)
-        data = result.result or {}
+        answer = await self._engine().handle(ToolCall(name, dict(arguments)), caller)
+        error = next((source.error for source in answer.sources if source.error is not None), None)
+        if error is not None or answer.data is None:
+            return _error_result(error.code.value, error.message) if error else _error_result("INTERNAL", "no result")
+        data = answer.data
         return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))], structured_content=data)
 
     def _catalog_tools(self, caller: Caller) -> list[CatalogTool]:
@@ -112,9 +108,6 @@ class OrchestratorMcpServer(SpecServer):
             return self.engine.catalog.readable_by(caller)
         return [tool for tool in self.engine.catalog.tools() if caller.may_use(tool.name)]
 
-    def _anonymous(self) -> Caller:
-        return Caller(email="", tenant=self.config.tenant, allowed_tools=tuple(self.config.allowed_tools))
-
     def _engine(self) -> Engine:
         if self.engine is None:
             raise _tool_error(ErrorCode.SERVICE_UNAVAILABLE, "the orchestrator is starting")
@@ -124,9 +117,9 @@ class OrchestratorMcpServer(SpecServer):
 class McpCallerMiddleware:
     """Names the caller of `/mcp` requests (see the module docstring); 401 for a bad bearer token."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, callers: Callers) -> None:
         self.app = app
-        self.config = settings
+        self.callers = callers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != "/mcp":
@@ -134,36 +127,15 @@ class McpCallerMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            caller = resolve_caller(headers, self.config)
+            caller = self.callers.resolve(Credentials("mcp", headers, headers.get(USER_HEADER)))
         except ServiceError as exc:
-            await _reject(send, exc, bearer=bool(self.config.mcp_api_keys))
+            await _reject(send, exc, bearer=self.callers.bearer_required)
             return
         token = _caller.set(caller)
         try:
             await self.app(scope, receive, send)
         finally:
             _caller.reset(token)
-
-
-def resolve_caller(headers: dict[str, str], settings: Settings) -> Caller | None:
-    """The caller a `/mcp` request names (lower-case header names), None when it names nobody."""
-    allowed = tuple(settings.allowed_tools)
-    if settings.mcp_api_keys:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ServiceError(ErrorCode.UNAUTHENTICATED, "a bearer token is required")
-        key = settings.mcp_api_keys.get(hashlib.sha256(token.strip().encode()).hexdigest())
-        if key is None:
-            raise ServiceError(ErrorCode.UNAUTHENTICATED, "the bearer token is not valid")
-        patterns = tuple(key.allowed_tools) if key.allowed_tools is not None else allowed
-        return Caller(email=str(key.email), tenant=settings.tenant, allowed_tools=patterns)
-    email = headers.get(USER_HEADER, "").strip()
-    if not email:
-        return None
-    try:
-        return Caller(email=str(_EMAIL.validate_python(email)), tenant=settings.tenant, allowed_tools=allowed)
-    except ValidationError:
-        raise ServiceError(ErrorCode.UNAUTHENTICATED, "the X-User-Email header is not an email address") from None
 
 
 def _required_caller() -> Caller:

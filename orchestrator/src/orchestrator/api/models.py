@@ -1,4 +1,8 @@
-"""Public request and response models of the HTTP API."""
+"""Public request and response models of the HTTP API.
+
+The engine's own types (`core.requests`, `core.results`) stay free of HTTP; routes map these
+bodies to them and back. `QueryResponse` is the engine's `Answer` as `/query` documents it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from mcp_common.errors import ErrorBody
+from orchestrator.core.results import Answer
 
 
 class QueryRequest(BaseModel):
@@ -24,61 +29,8 @@ class QueryRequest(BaseModel):
         return value.strip()
 
 
-class Source(BaseModel):
-    """One tool call that contributed to (or failed for) the answer."""
-
-    service: str
-    tool: str
-    status: Literal["ok", "error"]
-    cached: bool
-    latency_ms: float
-    error: ErrorBody | None = None
-
-
-class LLMCallInfo(BaseModel):
-    """One model call made for this answer."""
-
-    purpose: str = Field(description="`plan`, `synthesize`, `intent` or `repair`.")
-    model: str
-    status: Literal["ok", "error", "skipped"] = Field(description="`skipped`: the model's circuit was open.")
-    latency_ms: float
-    attempts: int
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    error: str | None = None
-
-
-class QueryTrace(BaseModel):
-    """How the answer was made: which planner and synthesizer, model calls, fallbacks."""
-
-    planner: str = Field(description="`llm`, `rules`, or `answer-cache` when the whole answer was cached.")
-    plan_cached: bool = Field(default=False, description="Whether the model's plan came from the plan cache.")
-    synthesizer: str = Field(description="`llm`, `templates`, or `answer-cache`.")
-    fallbacks: list[str] = Field(
-        default_factory=list, description="Steps where the model failed and the rules took over, with the reason."
-    )
-    llm_calls: list[LLMCallInfo] = Field(default_factory=list)
-    prompt_versions: dict[str, str] = Field(default_factory=dict, description="Prompt versions behind this answer.")
-    shared_flight: bool = Field(
-        default=False,
-        description="The same question of the same caller was being answered when this request arrived: it "
-        "received that answer instead of planning and calling again.",
-    )
-
-
-class QueryResponse(BaseModel):
+class QueryResponse(Answer):
     """The answer, with where it came from and how sure the orchestrator is."""
-
-    answer: str
-    sources: list[Source]
-    confidence: float = Field(ge=0.0, le=1.0)
-    cached: bool
-    cache_layer: Literal["memory", "shared"] | None = Field(
-        default=None, description="Which cache layer served the answer, when `cached` is true."
-    )
-    timestamp: datetime = Field(description="When this response was produced (UTC).")
-    trace_id: str
-    trace: QueryTrace | None = Field(default=None, description="How the answer was made.")
 
 
 class ErrorResponse(BaseModel):

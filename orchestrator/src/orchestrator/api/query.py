@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from orchestrator.api.deps import EngineDep, SettingsDep
+from orchestrator.api.deps import EngineDep, QueryCallerDep
 from orchestrator.api.models import ErrorResponse, QueryRequest, QueryResponse
-from orchestrator.caller import Caller
+from orchestrator.core.requests import Question
 
 router = APIRouter()
 
@@ -17,13 +17,12 @@ router = APIRouter()
     responses={200: {"model": QueryResponse | ErrorResponse, "description": "An answer, or an error body."}},
     summary="Answer a question about the user's data",
 )
-async def query(request: QueryRequest, engine: EngineDep, settings: SettingsDep) -> Response:
+async def query(body: QueryRequest, caller: QueryCallerDep, engine: EngineDep) -> Response:
     """Plans which tools answer the question, calls them in parallel and composes one answer.
 
     Errors (invalid input, no service reachable, …) also answer 200, with an `error` body, unless
     the orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
     """
-    caller = Caller(email=str(request.email), tenant=settings.tenant, allowed_tools=tuple(settings.allowed_tools))
-    answer = await engine.query(request.query, caller)
+    answer = await engine.handle(Question(body.query), caller)
     # Serialised once here: the answer is already validated, FastAPI need not validate it again.
     return Response(answer.model_dump_json(), media_type="application/json")

@@ -1,21 +1,96 @@
-"""The flows of POST /orchestrate, declared as data.
+"""Flows: a conversation plug-in's intents, declared as data, and the expressions they use.
 
 A `Flow` names, for one intent: the tool calls to make (in stages; calls of one stage run in
-parallel), where each argument comes from, the conditions under which a call is skipped, the
-outcome handler that updates the session and shapes the reply, the reply template and the
-suggestions. The engine (`conversation.engine`) interprets these records; adding a flow is adding
-a record here, a handler in `conversation.outcomes` and a template in `templates/replies/`.
+parallel, a stage is planned from the results of the ones before), where each argument comes
+from, the conditions under which a call is skipped, the session preconditions, the outcome
+handler that updates the plug-in's state and makes the reply, and the suggestions.
 
 Argument sources are short expressions:
-- `var:name` a value derived for this turn (slots read from the message, resolved by `derive`);
+- `var:name` a value the plug-in derives for this turn (slots read from the message, resolved
+  against its state and the results so far);
 - `result:call.path.0.field` a field of an earlier call's result;
 - `a|b` the first of several sources that has a value;
-- any other value is a constant. An argument whose source has no value is left out.
+- any other value is a constant. An argument whose source has no value is left out;
+- the argument name `*` takes a whole argument object from its source (a pending action's).
+
+A call `when="missing:var"` runs only without that variable, `present:var` only with it. A call
+that changes data must say `writes=True`: no other step of a conversation may write.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from mcp_common.errors import ErrorBody
+from orchestrator.execution.executor import SourceResult
+from orchestrator.security.caller import Caller
+from orchestrator.state.sessions import Session
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the user wants, how sure the reader is, and the details (slots) it read."""
+
+    name: str
+    confidence: float
+    slots: dict[str, Any] = field(default_factory=dict)
+    source: str = "rules"  # who decided: "rules", "llm", or "rules (fallback: <reason>)"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    data: dict[str, Any] | None = None
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass
+class Turn:
+    """Everything one turn knows; `state` is the plug-in's own (a cart, a pending confirmation…)."""
+
+    message: str
+    caller: Caller
+    session: Session
+    state: Any
+    intent: Intent
+    flow: Flow
+    vars: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, SourceResult] = field(default_factory=dict)
+    stage: int = 0
+    planned: list[Call] = field(default_factory=list)
+    failed: tuple[Call, SourceResult] | None = None
+    unmet: Precondition | None = None
+
+    def result(self, name: str) -> dict[str, Any] | None:
+        found = self.results.get(name)
+        return found.result if found is not None and found.status == "ok" else None
+
+    def error(self, name: str) -> ErrorBody | None:
+        found = self.results.get(name)
+        return found.error if found is not None else None
+
+
+def outcome(*, templates: tuple[str, ...]) -> Callable[[HandlerT], HandlerT]:
+    """Declare an outcome handler and the reply templates it may render."""
+
+    def declare(handler: HandlerT) -> HandlerT:
+        handler.templates = templates  # type: ignore[attr-defined]
+        return handler
+
+    return declare
+
+
+def templates_of(handler: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The templates an outcome handler declared, or None when it was not declared with `@outcome`."""
+    declared = getattr(handler, "templates", None)
+    return tuple(declared) if isinstance(declared, tuple) else None
+
+
+Outcome = Callable[[Turn], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -25,162 +100,28 @@ class Call:
     name: str
     tool: str
     args: tuple[tuple[str, object], ...] = ()
-    when: str | None = None  # `missing:var` / `present:var`: skip the call otherwise
-    optional: bool = False  # its failure does not fail the flow
+    when: str | None = None
+    optional: bool = False
+    writes: bool = False
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """Something the session must hold before a flow runs, and the reply when it does not."""
+
+    name: str
+    holds: Callable[[Turn], bool]
+    reply: Callable[[Turn], Reply]
 
 
 @dataclass(frozen=True)
 class Flow:
     intent: str
+    outcome: Outcome
     stages: tuple[tuple[Call, ...], ...] = ()
-    needs: tuple[str, ...] = ()  # preconditions on the session: `cart`, `pending`
-    outcome: str = "show"  # handler in `conversation.outcomes.OUTCOMES`
-    data: str | None = None  # the call whose result is the reply's typed payload
-    suggestions: tuple[str, ...] = ()
+    needs: tuple[Precondition, ...] = ()
+    data: str | None = None
+    suggestions: tuple[str, ...] = field(default=())
 
-
-PROFILE = Call("profile", "customer_profile.get_profile")
-
-FLOWS: dict[str, Flow] = {
-    flow.intent: flow
-    for flow in (
-        Flow(
-            "browse_menu",
-            stages=(
-                (
-                    Call(
-                        "menu",
-                        "menu.search_menu",
-                        (
-                            ("text", "var:text"),
-                            ("category", "var:category"),
-                            ("dietary", "var:dietary"),
-                            ("exclude_allergens", "var:exclude_allergens"),
-                            ("max_price", "var:max_price"),
-                            ("limit", 5),
-                        ),
-                    ),
-                    Call("profile", PROFILE.tool, optional=True),
-                ),
-            ),
-            outcome="menu_shown",
-            data="menu",
-            suggestions=("add two of the first one", "what would you recommend?", "show me vegan mains"),
-        ),
-        Flow(
-            "recommend",
-            stages=((Call("picks", "recommendations.recommend", (("context", "var:context"), ("limit", 5))),),),
-            outcome="recommended",
-            data="picks",
-            suggestions=("add the first one", "show me the menu", "where is my order?"),
-        ),
-        Flow(
-            "add_to_cart",
-            stages=(
-                (Call("search", "menu.search_menu", (("text", "var:text"), ("limit", 3)), when="missing:item_id"),),
-                (Call("item", "menu.get_item", (("item_id", "var:item_id|result:search.items.0.item_id"),)),),
-            ),
-            outcome="added_to_cart",
-            data="item",
-            suggestions=("checkout", "deliver to my work address", "show me desserts"),
-        ),
-        Flow("remove_from_cart", outcome="removed_from_cart", suggestions=("checkout", "show me the menu")),
-        Flow("view_cart", outcome="cart_shown", suggestions=("checkout", "empty my cart")),
-        Flow(
-            "choose_address",
-            stages=((PROFILE,),),
-            outcome="address_chosen",
-            data="profile",
-            suggestions=("checkout", "what's in my cart?"),
-        ),
-        Flow(
-            "checkout",
-            needs=("cart",),
-            stages=(
-                (PROFILE,),
-                (
-                    Call(
-                        "quote",
-                        "order.quote_order",
-                        (("items", "var:cart_items"), ("address_id", "var:address_id|var:default_address_id")),
-                    ),
-                ),
-            ),
-            outcome="order_proposed",
-            data="quote",
-            suggestions=("yes", "no", "deliver to my work address"),
-        ),
-        Flow("confirm", outcome="confirmed", suggestions=("where is my order?", "what would you recommend?")),
-        Flow("decline", outcome="declined", suggestions=("checkout", "what's in my cart?")),
-        Flow(
-            "track_order",
-            stages=(
-                (Call("latest", "order.list_orders", (("limit", 1),), when="missing:order_id"),),
-                (
-                    Call(
-                        "tracking",
-                        "tracking.track_order",
-                        (("order_id", "var:order_id|result:latest.orders.0.order_id"),),
-                    ),
-                ),
-            ),
-            outcome="tracked",
-            data="tracking",
-            suggestions=("cancel my order", "show my past orders"),
-        ),
-        Flow(
-            "order_history",
-            stages=((Call("orders", "order.list_orders", (("limit", "var:limit|5"),)),),),
-            outcome="history_shown",
-            data="orders",
-            suggestions=("where is my order?", "what would you recommend?"),
-        ),
-        Flow(
-            "cancel_order",
-            stages=(
-                (Call("recent", "order.list_orders", (("limit", 5),), when="missing:order_id"),),
-                (Call("order", "order.get_order", (("order_id", "var:order_id|var:cancellable_order_id"),)),),
-            ),
-            outcome="cancel_proposed",
-            data="order",
-            suggestions=("yes", "no", "where is my order?"),
-        ),
-        Flow(
-            "update_preferences",
-            stages=(
-                (PROFILE,),
-                (
-                    Call(
-                        "updated",
-                        "customer_profile.update_preferences",
-                        (
-                            ("dietary_preferences", "var:new_dietary"),
-                            ("allergens", "var:new_allergens"),
-                            ("favourite_cuisines", "var:new_cuisines"),
-                        ),
-                        when="present:preference_change",
-                    ),
-                ),
-            ),
-            outcome="preferences_updated",
-            data="updated",
-            suggestions=("show my profile", "what would you recommend?"),
-        ),
-        Flow(
-            "show_profile",
-            stages=((PROFILE,),),
-            outcome="profile_shown",
-            data="profile",
-            suggestions=("I'm allergic to sesame", "show my past orders"),
-        ),
-        Flow(
-            "help",
-            outcome="help",
-            suggestions=(
-                "show me vegetarian mains under 15",
-                "what would you recommend for tonight?",
-                "where is my order?",
-            ),
-        ),
-    )
-}
+    def calls(self) -> list[Call]:
+        return [call for stage in self.stages for call in stage]

@@ -5,9 +5,9 @@ The adapters are imported only when chosen, so `rules` never loads the google-ge
 
 from __future__ import annotations
 
-from orchestrator.breaker import CircuitBreaker
 from orchestrator.llm.base import LLM
 from orchestrator.llm.resilient import ResilientLLM
+from orchestrator.resilience.breaker import CircuitBreaker
 from orchestrator.settings import Settings
 
 _FORMS = "`rules`, `vertex:<model>` (e.g. `vertex:gemma-4-26b-a4b-it-maas`) or `openai:<model>`"

@@ -1,5 +1,5 @@
 """ResilientLLM: a per-attempt timeout, retries with exponential backoff and a circuit breaker
-(`orchestrator.breaker`) around an `LLM`.
+(`orchestrator.resilience.breaker`) around an `LLM`.
 
 A "failed call" is one `generate` that failed after all its attempts, whatever the error. While the circuit is
 open, calls fail at once with LLM_UNAVAILABLE (and are recorded as `skipped`), so the callers fall back to
@@ -15,8 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from mcp_common.errors import ErrorCode, ServiceError
-from orchestrator.breaker import CircuitBreaker
 from orchestrator.llm.base import LLM, LLMCall, LLMRequest, LLMResponse, record_call
+from orchestrator.resilience.breaker import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ import time
 import aiohttp
 import google.auth.credentials
 import google.auth.exceptions
-import httpx
 import httpx2
 import pydantic
 from google import genai
@@ -109,8 +108,7 @@ class VertexGemma:
             raise ServiceError(ErrorCode.LLM_UNAVAILABLE, f"{_WHO} did not answer in time") from exc
         except (
             aiohttp.ClientError,
-            httpx.TransportError,
-            httpx2.TransportError,
+            httpx2.TransportError,  # google-genai talks httpx2 wherever it does not use aiohttp
             google.auth.exceptions.TransportError,
             OSError,
         ) as exc:

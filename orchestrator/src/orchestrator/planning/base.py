@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from orchestrator.caller import Caller
+from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
 
 
@@ -16,10 +16,16 @@ class Step(BaseModel):
 
     tool: str = Field(description="Namespaced tool name, `service.tool`.")
     arguments: dict[str, Any] = Field(default_factory=dict, description="Arguments for the tool.")
+    writes_allowed: bool = Field(
+        default=False,
+        exclude=True,
+        description="Set by code, never read from a model or a cache: the step may call a tool that changes "
+        "data (a conversation flow's declared write, a tool an MCP client called by name).",
+    )
 
 
 class Plan(BaseModel):
-    """What to call to answer a question, and how sure the planner is."""
+    """What to call (one stage: the steps run in parallel), and how sure the planner is."""
 
     intent: str = Field(description="Short label of what the user wants, e.g. `billing.subscription`.")
     steps: list[Step] = Field(default_factory=list, description="Tool calls, run in parallel.")

@@ -21,12 +21,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_common.errors import ServiceError
-from orchestrator.caller import Caller
 from orchestrator.llm.base import LLM
 from orchestrator.llm.prompts import PromptSet
 from orchestrator.llm.structured import EMAIL, URL, defuse, echoes_prompt, generate_model, new_fence, visible
 from orchestrator.planning.base import Plan, Planner, Step, normalise
 from orchestrator.planning.rules import score_tool, split_clauses
+from orchestrator.security.caller import Caller
 from orchestrator.state.base import scoped_key
 from orchestrator.state.cache import TieredCache
 from orchestrator.tools.catalog import Catalog, CatalogTool

@@ -18,8 +18,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from orchestrator.caller import Caller
 from orchestrator.planning.base import Plan, Step
+from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog, CatalogTool
 
 _STOPWORDS = frozenset(

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcp_common.errors import ErrorBody, ErrorCode, ServiceError
-from orchestrator.caller import Caller
 from orchestrator.planning.base import Plan
+from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog, CatalogTool
 
 
@@ -22,6 +22,11 @@ class ValidatedStep:
     tool: CatalogTool
     arguments: dict[str, Any]
 
+    @property
+    def key(self) -> str:
+        """Identical calls (same tool, same arguments) have the same key: they run once."""
+        return self.tool.name + repr(sorted(self.arguments.items()))
+
 
 @dataclass(frozen=True)
 class RejectedStep:
@@ -29,32 +34,38 @@ class RejectedStep:
     error: ErrorBody
 
 
-def validate_plan(
-    plan: Plan, catalog: Catalog, caller: Caller, *, allow_writes: bool = False
-) -> tuple[list[ValidatedStep], list[RejectedStep]]:
-    """Split a plan into steps that may run and steps rejected with the reason.
-
-    Plans answer questions: a step calling a tool that writes is rejected unless `allow_writes`
-    (writes run only from a confirmed pending action of a conversation).
-    """
-    accepted: list[ValidatedStep] = []
+def validate_plan(plan: Plan, catalog: Catalog, caller: Caller) -> tuple[list[ValidatedStep], list[RejectedStep]]:
+    """Split a plan into steps that may run (identical steps once) and steps rejected with the reason."""
+    accepted: dict[str, ValidatedStep] = {}
     rejected: list[RejectedStep] = []
-    seen: set[str] = set()
+    for checked in check_plan(plan, catalog, caller):
+        if isinstance(checked, RejectedStep):
+            rejected.append(checked)
+        else:
+            accepted.setdefault(checked.key, checked)
+    return list(accepted.values()), rejected
+
+
+def check_plan(plan: Plan, catalog: Catalog, caller: Caller) -> list[ValidatedStep | RejectedStep]:
+    """Each step of the plan, in order, made safe to run or rejected with the reason.
+
+    A step calling a tool that writes is rejected unless code marked it `writes_allowed` (a
+    conversation flow's declared write, or a tool an MCP client called by name): what a question
+    or a model proposes only reads.
+    """
+    checked: list[ValidatedStep | RejectedStep] = []
     for step in plan.steps:
         try:
             validated = validate_step(step.tool, step.arguments, catalog, caller)
-            if validated.tool.info.writes and not allow_writes:
+            if validated.tool.info.writes and not step.writes_allowed:
                 raise ServiceError(
                     ErrorCode.FORBIDDEN, f"{step.tool} changes data and needs a confirmed conversation turn"
                 )
         except ServiceError as exc:
-            rejected.append(RejectedStep(step.tool, exc.to_body()))
+            checked.append(RejectedStep(step.tool, exc.to_body()))
             continue
-        key = validated.tool.name + repr(sorted(validated.arguments.items()))
-        if key not in seen:
-            seen.add(key)
-            accepted.append(validated)
-    return accepted, rejected
+        checked.append(validated)
+    return checked
 
 
 def validate_step(name: str, arguments: dict[str, Any], catalog: Catalog, caller: Caller) -> ValidatedStep:

@@ -27,7 +27,7 @@ from typing import Literal, TypeVar
 
 from cachetools import LRUCache, TLRUCache
 
-from orchestrator.breaker import BreakerState, CircuitBreaker
+from orchestrator.resilience.breaker import BreakerState, CircuitBreaker
 from orchestrator.state.base import KVStore, scoped_key
 
 logger = logging.getLogger(__name__)

@@ -11,12 +11,12 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from mcp_common.errors import ErrorCode, ServiceError
-from orchestrator.caller import Caller
+from orchestrator.security.caller import Caller
 from orchestrator.state.base import KVStore, scoped_key
 
 logger = logging.getLogger(__name__)
@@ -24,61 +24,18 @@ logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 
 
-class CartLine(BaseModel):
-    item_id: str
-    name: str
-    quantity: int = Field(ge=1, le=20)
-    unit_price_cents: int = Field(ge=0)
-    notes: str | None = None
-
-
-class ShownItem(BaseModel):
-    """An item the last reply listed, so "the first one" can be resolved on the next turn."""
-
-    item_id: str
-    name: str
-    price_cents: int | None = None
-
-
-class PendingAction(BaseModel):
-    """A write waiting for the user's explicit yes."""
-
-    action: Literal["place_order", "cancel_order"]
-    tool: str
-    arguments: dict[str, Any]
-    summary: str
-    idempotency_key: str | None = None
-    created_at: datetime
-
-
-class CompletedAction(BaseModel):
-    """A confirmed write, kept so a repeated "yes" is answered with the same outcome."""
-
-    action: str
-    idempotency_key: str | None
-    result_id: str | None
-    reply: str
-    at: datetime
-
-
 class Session(BaseModel):
+    """A conversation of one user of one tenant. `data` is the conversation plug-in's own state (a
+    cart, a pending confirmation…): the store keeps it, only the plug-in reads it."""
+
     session_id: str
     tenant: str
     user: str
     channel: str
-    cart: list[CartLine] = Field(default_factory=list)
-    last_shown: list[ShownItem] = Field(default_factory=list)
-    address_id: str | None = None
-    address_label: str | None = None
-    pending: PendingAction | None = None
-    last_completed: CompletedAction | None = None
-    last_order_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
     turns: int = 0
     created_at: datetime
     updated_at: datetime
-
-    def cart_total_cents(self) -> int:
-        return sum(line.quantity * line.unit_price_cents for line in self.cart)
 
 
 class SessionStore:

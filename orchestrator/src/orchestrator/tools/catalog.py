@@ -15,7 +15,7 @@ from jsonschema.exceptions import SchemaError
 
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import ToolInfo
-from orchestrator.caller import Caller
+from orchestrator.security.caller import Caller
 from orchestrator.tools.source import ToolSource
 
 logger = logging.getLogger(__name__)

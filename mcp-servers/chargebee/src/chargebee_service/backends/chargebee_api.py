@@ -1,4 +1,4 @@
-"""`ChargebeeBillingApi`: the Chargebee API v2 over one async httpx client.
+"""`ChargebeeBillingApi`: the Chargebee API v2 over one `aiohttp.ClientSession`.
 
 Vendor failures become `ServiceError`s here and nowhere else:
 
@@ -14,12 +14,13 @@ no customer with the email   → NOT_FOUND
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
+import aiohttp
 from pydantic import ValidationError
 
 from chargebee_service.backends._chargebee_records import (
@@ -41,24 +42,21 @@ _NOT_FOUND = "no billing customer with that email"
 
 
 class ChargebeeBillingApi:
-    """A `BillingBackend` reading one Chargebee site; `transport` is the test seam."""
+    """A `BillingBackend` reading one Chargebee site (`base_url` ends in `/api/v2`).
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        api_key: str,
-        timeout_s: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    Its session is opened on the first request (it belongs to the running event loop) and closed by
+    `aclose`; a later request opens a new one.
+    """
+
+    def __init__(self, *, base_url: str, api_key: str, timeout_s: float = 10.0) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._headers = {
+            "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),  # key, empty password
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
         self._timeout_s = timeout_s
-        self._client = httpx.AsyncClient(
-            base_url=base_url,
-            auth=httpx.BasicAuth(api_key, ""),
-            timeout=timeout_s,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            transport=transport,
-        )
+        self._session: aiohttp.ClientSession | None = None
 
     async def find_customer(self, email: str) -> BillingCustomer:
         page = await self._list("/customers", {"email[is]": email, "limit": 1})
@@ -89,27 +87,35 @@ class ChargebeeBillingApi:
         return InvoicePage(invoices=invoices, has_more=page.next_offset is not None)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(total=self._timeout_s)
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=timeout)
+        return self._session
 
     async def _list(self, path: str, params: dict[str, Any]) -> ListEnvelope:
         try:
-            response = await self._client.get(path, params=params)
-        except httpx.TimeoutException as exc:
+            async with self._http().get(self._base_url + path, params=params) as response:
+                status, content = response.status, await response.read()
+        except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             raise ServiceError(
                 ErrorCode.SERVICE_TIMEOUT, f"Chargebee did not answer within {self._timeout_s:g}s"
             ) from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "could not reach Chargebee") from exc
-        _raise_for_status(response)
+        _raise_for_status(status)
         try:
-            return ListEnvelope.model_validate(response.json())
+            return ListEnvelope.model_validate(json.loads(content))
         except ValueError as exc:  # invalid JSON, or JSON without a list (ValidationError)
             raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, "Chargebee sent an unreadable answer") from exc
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    status = response.status_code
-    if response.is_success:
+def _raise_for_status(status: int) -> None:
+    if 200 <= status < 300:
         return
     if status == 429:
         raise ServiceError(ErrorCode.RATE_LIMITED, "Chargebee's rate limit was reached; try again shortly")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-import httpx
+import aiohttp
 from pydantic import BaseModel
 
 from hubspot_service.backends import _hubspot_wire as wire
@@ -38,26 +38,21 @@ ObjectType = Literal["deals", "tickets"]
 
 
 class HubSpotCrmApi:
-    """A `CrmBackend` reading contacts, deals and tickets from HubSpot over one `httpx.AsyncClient`."""
+    """A `CrmBackend` reading contacts, deals and tickets from HubSpot over one `aiohttp.ClientSession`.
 
-    def __init__(
-        self,
-        *,
-        access_token: str,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout_s: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers={
-                "Authorization": f"Bearer {access_token}",
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-            },
-            timeout=timeout_s,
-            transport=transport,
-        )
+    The session is opened on the first request (it belongs to the running event loop) and closed by
+    `aclose`; a later request opens a new one.
+    """
+
+    def __init__(self, *, access_token: str, base_url: str = DEFAULT_BASE_URL, timeout_s: float = 10.0) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._headers = {
+            "Authorization": f"Bearer {access_token}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> HubSpotCrmApi:
         return self
@@ -66,7 +61,14 @@ class HubSpotCrmApi:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        return self._session
 
     async def contact(self, email: str) -> Contact:
         found = await self._find_contact(email, wire.CONTACT_PROPERTIES)
@@ -151,14 +153,15 @@ class HubSpotCrmApi:
     async def _call(self, model: type[ModelT], method: str, path: str, **kwargs: Any) -> ModelT:
         """Send one request and parse its body; every failure leaves here as a `ServiceError`."""
         try:
-            response = await self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
+            async with self._http().request(method, self._base_url + path, **kwargs) as response:
+                status, content = response.status, await response.read()
+        except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             raise ServiceError(ErrorCode.SERVICE_TIMEOUT, "HubSpot did not answer in time") from exc
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "HubSpot could not be reached") from exc
-        _raise_for_status(response.status_code)
+        _raise_for_status(status)
         with _vendor_data("response"):
-            return model.model_validate_json(response.content)
+            return model.model_validate_json(content)
 
 
 def _raise_for_status(status: int) -> None:

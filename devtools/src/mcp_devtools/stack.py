@@ -1,0 +1,186 @@
+"""The local stack: every MCP service and the orchestrator as processes on loopback.
+
+Used by `mcp-dev stack` (`make run`), by the integration tests and by the benchmarks, so what the
+tests exercise is exactly what a user starts. The processes run the modules installed in the
+workspace's environment (`python -m <module>` with this interpreter).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    """How to start one MCP service: its module, port variable, default port, and the services it
+    calls (`links`: setting name → service, e.g. `MENU_URL` → `menu` sets `ORDER_MENU_URL`)."""
+
+    name: str
+    module: str
+    env_prefix: str
+    port: int
+    links: tuple[tuple[str, str], ...] = ()
+
+
+# In start order: a service starts after the services it calls.
+DEFAULT_SERVICES = (
+    ServiceProcess("chargebee", "chargebee_service", "CHARGEBEE_", 8101),
+    ServiceProcess("hubspot", "hubspot_service", "HUBSPOT_", 8102),
+    ServiceProcess("menu", "menu_service", "MENU_", 8103),
+    ServiceProcess("customer_profile", "customer_profile_service", "CUSTOMER_PROFILE_", 8104),
+    ServiceProcess(
+        "order", "order_service", "ORDER_", 8105, (("MENU_URL", "menu"), ("CUSTOMER_PROFILE_URL", "customer_profile"))
+    ),
+    ServiceProcess("tracking", "tracking_service", "TRACKING_", 8106, (("ORDER_URL", "order"),)),
+    ServiceProcess(
+        "recommendations",
+        "recommendations_service",
+        "RECOMMENDATIONS_",
+        8107,
+        (("MENU_URL", "menu"), ("ORDER_URL", "order"), ("CUSTOMER_PROFILE_URL", "customer_profile")),
+    ),
+    ServiceProcess("firebase", "firebase_service", "FIREBASE_", 8108),
+)
+
+
+@dataclass
+class Stack:
+    """Running processes by name, and the URLs they answer on."""
+
+    urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    log_dir: Path | None = None
+
+    def stop(self, name: str) -> None:
+        """Kill one process abruptly (as a crash would)."""
+        proc = self.processes[name]
+        proc.kill()
+        proc.wait(10)
+
+    def start_orchestrator(
+        self,
+        name: str,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        *,
+        timeout_s: float = 60.0,
+    ) -> str:
+        """One more orchestrator process on the running services (another instance of the deployment);
+        `ORCH_SERVICES` in `env` replaces them."""
+        services = {n: url for n, url in self.urls.items() if not n.startswith("orchestrator")}
+        proc_env = _base_env(None) | {"ORCH_SERVICES": json.dumps(services)} | dict(env or {}) | {"PORT": str(port)}
+        _start(self, name, [sys.executable, "-m", "orchestrator"], proc_env, f"http://127.0.0.1:{port}", self.log_dir)
+        _wait_healthy(self, name, timeout_s, None)
+        return self.urls[name]
+
+    def terminate(self, name: str) -> None:
+        """Stop one process as Cloud Run would (SIGTERM, then kill after 10 s) and forget it."""
+        proc = self.processes.pop(name)
+        self.urls.pop(name, None)
+        _terminate([proc])
+
+
+@contextmanager
+def run_stack(
+    *,
+    services: tuple[ServiceProcess, ...] = DEFAULT_SERVICES,
+    ports: Mapping[str, int] | None = None,
+    orchestrator_port: int = 8080,
+    env: Mapping[str, str] | None = None,
+    log_dir: Path | None = None,
+    on_ready: Callable[[str, str], None] | None = None,
+    timeout_s: float = 60.0,
+    orchestrator: bool = True,
+) -> Iterator[Stack]:
+    """Start the services, then (unless `orchestrator` is false) the orchestrator pointed at them;
+    stop everything on exit."""
+    stack = Stack(log_dir=log_dir)
+    base_env = _base_env(env)
+    try:
+        for svc in services:
+            port = (ports or {}).get(svc.name, svc.port)
+            proc_env = base_env | {f"{svc.env_prefix}PORT": str(port)}
+            for setting, target in svc.links:
+                if target in stack.urls:
+                    proc_env[f"{svc.env_prefix}{setting}"] = stack.urls[target]
+            _start(
+                stack,
+                svc.name,
+                [sys.executable, "-m", svc.module],
+                proc_env,
+                f"http://127.0.0.1:{port}",
+                log_dir,
+            )
+        for svc in services:
+            _wait_healthy(stack, svc.name, timeout_s, on_ready)
+        if not orchestrator:
+            yield stack
+            return
+        orch_env = base_env | {
+            "PORT": str(orchestrator_port),
+            "ORCH_SERVICES": json.dumps({s.name: stack.urls[s.name] for s in services}),
+        }
+        url = f"http://127.0.0.1:{orchestrator_port}"
+        _start(stack, "orchestrator", [sys.executable, "-m", "orchestrator"], orch_env, url, log_dir)
+        _wait_healthy(stack, "orchestrator", timeout_s, on_ready)
+        yield stack
+    finally:
+        _stop_all(stack)
+
+
+def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: str, log_dir: Path | None) -> None:
+    out: IO[bytes] | int = subprocess.DEVNULL
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        out = (log_dir / f"{name}.log").open("ab")
+    stack.processes[name] = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    stack.urls[name] = url
+
+
+def _wait_healthy(stack: Stack, name: str, timeout_s: float, on_ready: Callable[[str, str], None] | None) -> None:
+    deadline = time.monotonic() + timeout_s
+    proc, url = stack.processes[name], stack.urls[name]
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up")
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                if on_ready:
+                    on_ready(name, url)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} did not become healthy at {url} within {timeout_s:.0f}s")
+
+
+def _base_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PORT"} | {"PYTHONUNBUFFERED": "1"} | dict(env or {})
+
+
+def _stop_all(stack: Stack) -> None:
+    _terminate(list(reversed(stack.processes.values())))
+
+
+def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
+    for proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in processes:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

@@ -1,0 +1,187 @@
+"""Executor: run validated steps in parallel, each with a timeout, retries and a result cache.
+
+- Every step is one task; all share an overall deadline. A step still running at the deadline
+  is cancelled and reported as SERVICE_TIMEOUT; the others keep their results.
+- An attempt has its own timeout. Read-only tools are retried on retryable errors with
+  exponential backoff; tools that write are called exactly once.
+- Results are validated against the tool's output schema; a mismatch fails that source as
+  SERVICE_BAD_RESPONSE. Valid results of tools with a cache TTL are cached per user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mcp_common import tracing
+from mcp_common.errors import ErrorBody, ErrorCode, ServiceError
+from mcp_common.wire import CallContext
+from orchestrator.planning.validation import ValidatedStep
+from orchestrator.security.caller import Caller
+from orchestrator.state.base import scoped_key
+from orchestrator.state.cache import ALL, TieredCache
+from orchestrator.state.flight import SingleFlight
+from orchestrator.tools.catalog import Catalog
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    call_timeout_s: float = 3.0
+    deadline_s: float = 8.0
+    retries: int = 2
+    retry_backoff_s: float = 0.1
+
+
+@dataclass
+class SourceResult:
+    """The outcome of one step, as reported in `sources[]`."""
+
+    service: str
+    tool: str
+    status: Literal["ok", "error"]
+    latency_ms: float
+    cached: bool = False
+    attempts: int = 0
+    result: dict[str, Any] | None = None
+    error: ErrorBody | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}.{self.tool}"
+
+
+class Executor:
+    """Runs the steps of one request against the catalog's sources."""
+
+    def __init__(self, catalog: Catalog, cache: TieredCache, config: ExecutorConfig) -> None:
+        self.catalog = catalog
+        self.cache = cache
+        self.config = config
+        self._flights: SingleFlight[SourceResult] = SingleFlight()
+
+    async def run(self, steps: list[ValidatedStep], caller: Caller) -> list[SourceResult]:
+        """One result per step, in step order, within the overall deadline."""
+        tasks = [asyncio.create_task(self._run_step(step, caller)) for step in steps]
+        if not tasks:
+            return []
+        _, pending = await asyncio.wait(tasks, timeout=self.config.deadline_s)
+        for task in pending:
+            task.cancel()
+        results = []
+        for step, task in zip(steps, tasks, strict=True):
+            if task in pending:
+                error = ServiceError(ErrorCode.SERVICE_TIMEOUT, "the request deadline passed before it answered")
+                results.append(_failed(step, error, self.config.deadline_s * 1000, attempts=1))
+            else:
+                results.append(task.result())
+        return results
+
+    async def _run_step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
+        start = time.perf_counter()
+        key = await self._cache_key(step, caller)
+        if key is None:
+            return await self._live(step, caller, None)
+        hit = await self.cache.get(key)
+        if hit is not None:
+            return _ok(step, json.loads(hit.value), tracing.elapsed_ms(start), cached=True, attempts=0)
+        # Concurrent identical reads (same user, same generation, same arguments) make one call.
+        result, joined = await self._flights.run(key, lambda: self._live(step, caller, key))
+        if joined:
+            shared = copy.deepcopy(result.result)  # each request owns its result
+            return dataclasses.replace(result, result=shared, latency_ms=tracing.elapsed_ms(start), attempts=0)
+        return result
+
+    async def _live(self, step: ValidatedStep, caller: Caller, key: str | None) -> SourceResult:
+        start = time.perf_counter()
+        with tracing.span("tool_call", target_service=step.tool.service, tool=step.tool.info.name) as span:
+            outcome, attempts = await self._call_with_retries(step, caller)
+            if step.tool.info.writes:
+                # The write may have changed what is cached for this user (even when its answer was an
+                # error or a timeout): their answers and the reads it declares start afresh.
+                await self.cache.invalidate(caller.tenant, caller.user, step.tool.info.invalidates)
+            if isinstance(outcome, ServiceError):
+                span.status = outcome.code.value
+                return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
+            result = outcome
+        if key:
+            await self.cache.set(key, json.dumps(result).encode(), step.tool.info.cache_ttl_s)
+        return _ok(step, result, tracing.elapsed_ms(start), cached=False, attempts=attempts)
+
+    async def _call_with_retries(
+        self, step: ValidatedStep, caller: Caller
+    ) -> tuple[dict[str, Any] | ServiceError, int]:
+        attempts = 1 if step.tool.info.writes else 1 + self.config.retries
+        delay = self.config.retry_backoff_s
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._call_once(step, caller), attempt
+            except ServiceError as exc:
+                if not exc.retryable or attempt == attempts:
+                    return exc, attempt
+                logger.info(
+                    "retrying %s after %s", step.tool.name, exc.code.value,
+                    extra={"event_type": "tool_retry", "attempt": attempt, "tool": step.tool.name},
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def _call_once(self, step: ValidatedStep, caller: Caller) -> dict[str, Any]:
+        ctx = tracing.current()
+        context = CallContext(
+            trace_id=ctx.trace_id if ctx else None,
+            span_id=ctx.span_id if ctx else None,
+            session_id=ctx.session_id if ctx else None,
+            tenant=caller.tenant,
+            caller=caller.email,
+        )
+        source = self.catalog.source(step.tool.service)
+        try:
+            async with asyncio.timeout(self.config.call_timeout_s):
+                result = await source.call(step.tool.info.name, step.arguments, context)
+        except TimeoutError as exc:
+            raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{step.tool.name} did not answer in time") from exc
+        errors = step.tool.output_errors(result)
+        if errors:
+            raise ServiceError(
+                ErrorCode.SERVICE_BAD_RESPONSE,
+                f"{step.tool.name} returned data that does not match its schema",
+            )
+        return result
+
+    async def _cache_key(self, step: ValidatedStep, caller: Caller) -> str | None:
+        if step.tool.info.writes or step.tool.info.cache_ttl_s <= 0:
+            return None
+        args = json.dumps(step.arguments, sort_keys=True, default=str)
+        scope = step.tool.info.cache_scope or step.tool.service
+        generation = await self.cache.generation(caller.tenant, caller.user, (ALL, scope))
+        return scoped_key("tool", tenant=caller.tenant, user=caller.user, parts=(generation, step.tool.name, args))
+
+
+def _ok(step: ValidatedStep, result: dict[str, Any], ms: float, *, cached: bool, attempts: int) -> SourceResult:
+    return SourceResult(
+        step.tool.service, step.tool.info.name, "ok", ms, cached, attempts, result, None, step.arguments
+    )
+
+
+def _failed(step: ValidatedStep, exc: ServiceError, ms: float, *, attempts: int) -> SourceResult:
+    return SourceResult(
+        step.tool.service,
+        step.tool.info.name,
+        "error",
+        ms,
+        False,
+        attempts,
+        None,
+        exc.to_body(),
+        step.arguments,
+    )
