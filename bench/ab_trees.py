@@ -1,0 +1,225 @@
+"""The A/B benchmark's revisions and processes: git worktrees with their own venvs, servers started
+and stopped, CPU read from /proc. Used by `bench/ab.py`."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SERVICES = (("chargebee", "chargebee_service", "CHARGEBEE_"), ("hubspot", "hubspot_service", "HUBSPOT_"))
+SYNCED_MARKER = ".venv/.ab-synced"  # holds the commit the venv was synced for
+
+
+# ---------------------------------------------------------------------------------------- worktrees
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One revision checked out with its own venv."""
+
+    label: str  # "before" or "after"
+    rev: str  # as given on the command line
+    sha: str
+    path: Path
+
+    @property
+    def python(self) -> Path:
+        return self.path / ".venv" / "bin" / "python"
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+def git(*args: str, cwd: Path = REPO) -> str:
+    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def resolve(rev: str) -> str:
+    try:
+        return git("rev-parse", "--verify", f"{rev}^{{commit}}")
+    except subprocess.CalledProcessError as exc:
+        raise SystemExit(f"not a commit: {rev!r} ({exc.stderr.strip()})") from None
+
+
+def outer_env() -> dict[str, str]:
+    """This process's environment without its own venv (it is not the trees' venv) nor settings of the
+    processes started here (a stray `PORT` or `ORCH_*` would change what is measured)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
+    env = {k: v for k, v in env.items() if not k.startswith(("ORCH_", *(prefix for _, _, prefix in SERVICES)))}
+    if sys.prefix != sys.base_prefix:  # drop this venv's bin/ so `python3` is the machine's, which has uv
+        own_bin = str(Path(sys.prefix) / "bin")
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != own_bin)
+    return env | {"PYTHONUNBUFFERED": "1"}
+
+
+def prepare_tree(label: str, rev: str, base: Path) -> Tree:
+    """The worktree of `rev` under `base`, created if missing, its venv synced unless already synced for it."""
+    sha = resolve(rev)
+    tree = Tree(label, rev, sha, base / sha[:12])
+    if tree.path.exists():
+        try:
+            head = git("rev-parse", "HEAD", cwd=tree.path)
+        except subprocess.CalledProcessError:
+            raise SystemExit(f"{tree.path} exists but is not a git worktree: remove it") from None
+        if head != sha:
+            raise SystemExit(f"{tree.path} is at {head[:12]}, not {sha[:12]}: remove it")
+    else:
+        git("worktree", "prune")
+        git("worktree", "add", "--detach", str(tree.path), sha)
+        print(f"{label}: worktree {tree.path} created at {sha[:12]}", flush=True)
+    marker = tree.path / SYNCED_MARKER
+    if tree.python.exists() and marker.exists() and marker.read_text().strip() == sha:
+        print(f"{label}: {tree.path}/.venv already synced for {sha[:12]}", flush=True)
+        return tree
+    env = outer_env()
+    python3 = shutil.which("python3", path=env["PATH"]) or "python3"
+    started = time.monotonic()
+    sync = subprocess.run(
+        [python3, "-m", "uv", "sync", "--frozen"], cwd=tree.path, env=env, capture_output=True, text=True
+    )
+    if sync.returncode != 0:
+        tail = "\n".join((sync.stdout + sync.stderr).strip().splitlines()[-25:])
+        raise SystemExit(f"{label}: `python3 -m uv sync --frozen` failed in {tree.path} ({sync.returncode}):\n{tail}")
+    marker.write_text(sha + "\n")
+    print(f"{label}: {tree.path}/.venv synced in {time.monotonic() - started:.1f} s", flush=True)
+    return tree
+
+
+@contextmanager
+def locked(base: Path) -> Iterator[None]:
+    """One run at a time prepares worktrees under `base`."""
+    base.mkdir(parents=True, exist_ok=True)
+    with (base / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+# ---------------------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Processes:
+    """Servers started by this run, stopped (SIGTERM, then SIGKILL) by `stop_all`."""
+
+    log_dir: Path
+    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: list[IO[bytes]] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path, health_url: str) -> int:
+        """Start a server and wait until `health_url` answers 200; its pid."""
+        log = (self.log_dir / f"{name}.log").open("wb")
+        self.logs.append(log)
+        process = subprocess.Popen(argv, env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        self.running[name] = process
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                tail = "\n".join((self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-20:])
+                raise SystemExit(f"{name} exited with code {process.returncode} during start-up:\n{tail}")
+            try:
+                with urllib.request.urlopen(health_url, timeout=1) as response:
+                    if response.status == 200:
+                        return process.pid
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"{name} did not answer {health_url} within 60 s (log: {self.log_dir / name}.log)")
+
+    def check(self) -> None:
+        """Fail if a server has exited since it started (its figures would be of errors)."""
+        for name, process in self.running.items():
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited with code {process.returncode} (log: {self.log_dir / name}.log)")
+
+    def stop_all(self) -> None:
+        processes = list(reversed(self.running.values()))
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        self.running.clear()
+        for log in self.logs:
+            log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent on anything but idling, from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuShares:
+    """CPU used during a measurement, in percent of one core: the server, the load generator (this
+    process's children waited for in between: wrk or the call driver) and everything else on the machine."""
+
+    server: float
+    client: float
+    others: float
+
+
+class CpuMeter:
+    """Started before a measurement; `shares()` after it."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.started = time.monotonic()
+        self.client = self._children()
+        self.server = cpu_seconds(server_pid)
+        self.machine = machine_busy_seconds()
+
+    @staticmethod
+    def _children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def shares(self) -> CpuShares:
+        wall = time.monotonic() - self.started
+        client = self._children() - self.client
+        server = cpu_seconds(self.server_pid) - self.server
+        others = machine_busy_seconds() - self.machine - client - server
+        return CpuShares(100 * server / wall, 100 * client / wall, max(0.0, 100 * others / wall))
+
+
+def post_json(url: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        reply: dict[str, Any] = json.loads(response.read())
+        return reply
