@@ -66,7 +66,7 @@ def source_problems(source: object, earlier_calls: set[str]) -> list[str]:
         elif option.startswith("result:"):
             if not _RESULT.match(option):
                 problems.append(f"{option!r} is not a result path")
-            elif False:
+            elif option[len("result:") :].split(".")[0] not in earlier_calls:
                 problems.append(f"{option!r} names no call of an earlier stage")
     return problems
 
