@@ -111,6 +111,14 @@ def test_errors_can_use_http_statuses_when_configured(services: dict[str, str], 
     assert response.status_code == 400 and response.json()["error"]["code"] == "INVALID_REQUEST"
 
 
+def test_a_bad_field_is_named_once(orchestrator: str) -> None:
+    body = httpx.post(f"{orchestrator}/query", json={"query": "", "email": "ada@example.com"}).json()
+    assert body["error"]["message"] == "query: String should have at least 1 character"
+    turn = {"channel": "web", "message": "", "user": {"email": "ada@example.com"}}
+    message = httpx.post(f"{orchestrator}/orchestrate", json=turn).json()["error"]["message"]
+    assert message.count("message:") == 1, message
+
+
 def test_the_trace_id_of_an_incoming_traceparent_is_kept(orchestrator: str) -> None:
     trace = "4bf92f3577b34da6a3ce929d0e0e4736"
     response = httpx.post(

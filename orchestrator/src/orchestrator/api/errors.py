@@ -35,7 +35,9 @@ def install(app: FastAPI, *, as_http_status: bool) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_input(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return respond(invalid_request(exc.errors(), skip={"body"}, where_default="body"))
+        # A body read by both the route and its caller dependency is reported once per problem.
+        unique = {(tuple(error.get("loc", ())), error.get("msg")): error for error in exc.errors()}
+        return respond(invalid_request(list(unique.values()), skip={"body"}, where_default="body"))
 
     @app.exception_handler(Exception)
     async def crash(_: Request, exc: Exception) -> JSONResponse:

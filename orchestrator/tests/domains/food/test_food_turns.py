@@ -72,11 +72,6 @@ async def test_a_dish_named_is_searched_for_then_added(food: Food) -> None:
     assert made[1][0] == "menu.get_item"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add_to_cart searches the whole menu when 'the third one' names no shown item, and adds its first dish "
-    "instead of asking which one (domains/food/flows.py: the search runs on `missing:item_id`)",
-)
 async def test_a_position_beyond_the_items_shown_asks_which_one(food: Food) -> None:
     chat = food.chat()
     shown = await chat.say("show me vegan pizzas below £12.50")
@@ -86,11 +81,6 @@ async def test_a_position_beyond_the_items_shown_asks_which_one(food: Food) -> N
     assert asked.answer.startswith("Which one? I showed you: 1. ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add_to_cart with nothing shown adds the first dish of the whole menu instead of the "
-    "'Which dish? Browse first' reply of which_item.j2",
-)
 async def test_the_first_one_with_nothing_shown_asks_to_browse_first(food: Food) -> None:
     asked = await food.chat().say("add the first one")
     assert asked.answer.startswith("Which dish? Browse first")

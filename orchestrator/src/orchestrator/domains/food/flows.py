@@ -59,8 +59,15 @@ FLOWS: dict[str, Flow] = {
         Flow(
             "add_to_cart",
             stages=(
-                (Call("search", "menu.search_menu", (("text", "var:text"), ("limit", 3)), when="missing:item_id"),),
-                (Call("item", "menu.get_item", (("item_id", "var:item_id|result:search.items.0.item_id"),)),),
+                (
+                    Call(
+                        "search",
+                        "menu.search_menu",
+                        (("text", "var:search_text"), ("limit", 3)),
+                        when="present:search_text",
+                    ),
+                ),
+                (Call("item", "menu.get_item", (("item_id", "var:wanted_item"),), when="present:wanted_item"),),
             ),
             outcome=added_to_cart,
             data="item",

@@ -1,6 +1,8 @@
 """The variables food flows read: the slots, plus what the state and the results so far resolve.
 
 - `item_id`: the shown item the user means ("the first one", a name, "it" after one item);
+- `search_text`: the dish named in words when no shown item is meant (searched for), and
+  `wanted_item`: the item to add, shown or found (none: the reply asks which one);
 - `cart_items`, `address_id`, `default_address_id` (from the profile result);
 - `new_dietary`, `new_allergens`, `new_cuisines`, `preference_change`: the profile after the
   changes the message states, when they change it;
@@ -21,6 +23,9 @@ def derive(turn: Turn) -> dict[str, Any]:
     slots, state = turn.intent.slots, food(turn)
     values: dict[str, Any] = dict(slots)
     values["item_id"] = _shown_item_id(turn)
+    values["search_text"] = slots.get("text") if values["item_id"] is None else None
+    found = (turn.result("search") or {}).get("items") or [{}]
+    values["wanted_item"] = values["item_id"] or found[0].get("item_id")
     values["cart_items"] = [
         {"item_id": line.item_id, "quantity": line.quantity} | ({"notes": line.notes} if line.notes else {})
         for line in state.cart
