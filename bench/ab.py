@@ -81,6 +81,7 @@ class CallRun:
     median_ms: float
     p99_ms: float
     calls_per_s: float
+    errors: int  # failed calls, each sent again once (a second failure stops the run)
     cpu: CpuShares  # server: the chargebee service; client: the driver, its start-up included
 
 
@@ -123,7 +124,9 @@ def run_calls(tree: Tree, chargebee_url: str, chargebee_pid: int, requests: int)
     if result.returncode != 0:
         raise SystemExit(f"{tree.label}: the call driver failed ({result.returncode}):\n{result.stderr[-3000:]}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return CallRun(figures["source"], figures["median_ms"], figures["p99_ms"], figures["calls_per_s"], cpu)
+    return CallRun(
+        figures["source"], figures["median_ms"], figures["p99_ms"], figures["calls_per_s"], figures["errors"], cpu
+    )
 
 
 def median_of(runs: list[Any], name: str) -> float:
@@ -216,7 +219,8 @@ def measure(args: argparse.Namespace, before: Tree, after: Tree, log_dir: Path) 
                 print(
                     f"round {round_number} call   {tree.label:<6} median {call.median_ms:6.3f} ms"
                     f"  p99 {call.p99_ms:6.3f} ms  {call.calls_per_s:6.0f} calls/s  CPU % service"
-                    f" {call.cpu.server:3.0f} driver {call.cpu.client:3.0f} others {call.cpu.others:3.0f}",
+                    f" {call.cpu.server:3.0f} driver {call.cpu.client:3.0f} others {call.cpu.others:3.0f}"
+                    + (f"  errors {call.errors} (sent again)" if call.errors else ""),
                     flush=True,
                 )
         return report(args, targets, queries, calls, before, after)
