@@ -1,6 +1,6 @@
 """A/B benchmark: two git revisions of the project measured in one run, against one baseline.
 
-Figures, each median of `--rounds` interleaved rounds (bare, before, after; bare, before, after; …):
+Figures, each median of `--rounds` interleaved rounds (bare, before, after; after, before, bare; …):
 1. cached `POST /query` throughput and latency, with the server as the limit: `wrk -t1 -c32 -d5s --latency`
    against a bare FastAPI endpoint (`bench/bare_app.py`) and against each revision's orchestrator
    (answer cache warmed and checked before each run). The CPU used by wrk and by the server during the
@@ -201,7 +201,9 @@ def measure(args: argparse.Namespace, before: Tree, after: Tree, log_dir: Path) 
         queries: dict[str, list[WrkRun]] = {t.label: [] for t in targets}
         calls: dict[str, list[CallRun]] = {before.label: [], after.label: []}
         for round_number in range(1, args.rounds + 1):
-            for target in targets:
+            # Every other round runs in the reverse order, so no revision always follows the other.
+            flip = round_number % 2 == 0
+            for target in reversed(targets) if flip else targets:
                 run = run_wrk(target, lua, args, args.duration)
                 processes.check()
                 queries[target.label].append(run)
@@ -212,7 +214,7 @@ def measure(args: argparse.Namespace, before: Tree, after: Tree, log_dir: Path) 
                     + (f"  socket errors {run.socket_errors}" if run.socket_errors else ""),
                     flush=True,
                 )
-            for tree in (before, after):
+            for tree in (after, before) if flip else (before, after):
                 call = run_calls(tree, services["chargebee"], processes.running["chargebee"].pid, args.calls)
                 processes.check()
                 calls[tree.label].append(call)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from mcp_common.errors import ErrorBody
-from orchestrator.core.results import Answer
+from orchestrator.core.results import Answer, AnswerTrace
 
 
 class QueryRequest(BaseModel):
@@ -29,8 +29,14 @@ class QueryRequest(BaseModel):
         return value.strip()
 
 
+class QueryTrace(AnswerTrace):
+    """How the answer was made (the schema keeps the name clients generated code from)."""
+
+
 class QueryResponse(Answer):
     """The answer, with where it came from and how sure the orchestrator is."""
+
+    trace: QueryTrace | None = Field(default=None, description="How the answer was made.")
 
 
 class ErrorResponse(BaseModel):
