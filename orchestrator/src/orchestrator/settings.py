@@ -26,6 +26,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ORCH_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="`development`: the body's email names the user (no authentication), loopback only, announced "
+        "at start-up and in /health; refused on Cloud Run unless `ORCH_ALLOW_DEVELOPMENT_MODE=true`. `production`: "
+        "every entry point authenticates its caller (docs/security.md).",
+    )
+    allow_development_mode: bool = Field(
+        default=False,
+        description="Let development mode start on Cloud Run (`K_SERVICE` set) or on a non-loopback interface.",
+    )
     host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     port: int = Field(
         default=8080,
