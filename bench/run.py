@@ -44,7 +44,9 @@ import httpx2
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from pydantic import SecretStr
 
+from mcp_common.assertions import AssertionSigner, caller_signer
 from mcp_common.wire import CallContext
 from mcp_devtools import emulators
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
@@ -171,7 +173,8 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
 
                 connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=30)
                 async with aiohttp.ClientSession(connector=connector) as session:
-                    source = HttpToolSource("chargebee", stack.urls["chargebee"], session)
+                    signer = stack_signer(stack)
+                    source = HttpToolSource("chargebee", stack.urls["chargebee"], session, assertions=signer)
                     context = CallContext(caller=QUESTION["email"])
 
                     async def mcp_call() -> None:
@@ -180,7 +183,13 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
                     label = "(c) orchestrator /mcp/call round trip"
                     figures["c"] = await measure(label, mcp_call, requests, concurrency)
             for mode, key in (("auto", "d"), ("legacy", "d_legacy")):
-                async with Client(f"{stack.urls['chargebee']}/mcp", mode=mode) as mcp:
+                bearer = {"Authorization": f"Bearer {signer.sign('chargebee', QUESTION['email'], 'default')}"}
+                async with (
+                    httpx2.AsyncClient(headers=bearer, timeout=30) as http,
+                    Client(
+                        streamable_http_client(f"{stack.urls['chargebee']}/mcp", http_client=http), mode=mode
+                    ) as mcp,
+                ):
 
                     async def sdk_call(mcp: Client = mcp) -> None:
                         result = await mcp.call_tool("get_subscription", {"email": QUESTION["email"]})
@@ -195,6 +204,14 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
             process.wait(10)
         shutil.rmtree(data, ignore_errors=True)
     return figures
+
+
+def stack_signer(stack: Stack) -> AssertionSigner:
+    """Signs as the orchestrator does, with the stack's caller key (made for this run)."""
+    keys = {kid: SecretStr(secret) for kid, secret in json.loads(stack.caller_keys["ORCH_CALLER_KEYS"]).items()}
+    signer = caller_signer(keys, stack.caller_keys["ORCH_CALLER_KEY_ID"], issuer="orchestrator")
+    assert signer is not None
+    return signer
 
 
 async def third_party(stack: Stack, env: dict[str, str], requests: int, concurrency: int) -> dict[str, Figure]:

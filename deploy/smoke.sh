@@ -249,7 +249,8 @@ done
 services_json="${services_json%, }}"
 
 step "start the orchestrator image on them and ask it one question"
-start orchestrator "$(image_ref orchestrator)" "$(free_port)" ORCH_SERVICES="$services_json"
+# Development mode (the image listens on 0.0.0.0; this run is on this machine only).
+start orchestrator "$(image_ref orchestrator)" "$(free_port)" ORCH_SERVICES="$services_json" ORCH_ALLOW_DEVELOPMENT_MODE=true
 wait_healthy orchestrator
 health=$(curl -fsS "${url_of[orchestrator]}/health")
 summary=$(python3 -c '

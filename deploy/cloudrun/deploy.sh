@@ -45,6 +45,8 @@
 #   OUT_DIR=var/cloudrun        where render writes (var/ is not tracked by git)
 #   DRY_RUN=1                   print the gcloud/docker commands instead of running them
 # The secret orch-mcp-api-keys, when it exists, becomes ORCH_MCP_API_KEYS (callers of /mcp).
+# The secrets mcp-caller-keys and mcp-caller-key-id (made by setup when missing: one random key) become
+# <PREFIX>CALLER_KEYS and <PREFIX>CALLER_KEY_ID of every process (docs/security-services.md).
 set -euo pipefail
 
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
@@ -188,7 +190,7 @@ process_env() {
     done
     echo "ORCH_SERVICES={$services}"
     echo "ORCH_SERVICE_AUTH=id-token"
-    echo 'ORCH_MCP_ALLOWED_HOSTS=["*"]'
+    echo 'ORCH_ALLOWED_HOSTS=["*"]'
     echo "ORCH_STATE_BACKEND=$STATE_BACKEND"
     [[ "$STATE_BACKEND" == firestore ]] && echo "ORCH_FIRESTORE_PROJECT=$PROJECT"
     echo "ORCH_LLM=$LLM"
@@ -221,6 +223,8 @@ process_secrets() {
       [[ "$STATE_BACKEND" == redis ]] && echo ORCH_REDIS_URL=orch-redis-url
       secret_exists orch-mcp-api-keys && echo ORCH_MCP_API_KEYS=orch-mcp-api-keys ;;
   esac
+  echo "${F_PREFIX}CALLER_KEYS=mcp-caller-keys"
+  echo "${F_PREFIX}CALLER_KEY_ID=mcp-caller-key-id"
   if [[ "$F_DB" == yes && "$DATABASE" == postgres ]]; then
     echo "${F_PREFIX}DATABASE_URL=$(run_name "$F_NAME")-database-url"
   fi
@@ -228,6 +232,19 @@ process_secrets() {
 }
 
 # ---------------------------------------------------------------- setup
+
+# The caller-assertion keyring every process shares, made once: {kid: 48 random bytes, base64}.
+ensure_caller_keys() {
+  local kid
+  secret_exists mcp-caller-keys && return 0
+  log "caller-assertion keys: secrets mcp-caller-keys and mcp-caller-key-id"
+  kid="k$(date -u +%Y%m%d)"
+  printf '{"%s": "%s"}' "$kid" "$(head -c 48 /dev/urandom | base64 | tr -d '\n')" >"$WORK/caller-keys"
+  printf %s "$kid" >"$WORK/caller-key-id"  # $WORK is private (mktemp -d) and removed on exit
+  gc secrets create mcp-caller-keys --data-file="$WORK/caller-keys"
+  gc secrets create mcp-caller-key-id --data-file="$WORK/caller-key-id"
+  rm -f "$WORK/caller-keys"
+}
 
 grant_project_role() {  # member role [project]
   retry gc projects add-iam-policy-binding "${3:-$PROJECT}" --member="$1" --role="$2" --condition=None >/dev/null
@@ -268,6 +285,7 @@ setup() {
       grant_project_role "serviceAccount:$(sa_email firebase)" "$role" "$FIREBASE_PROJECT_ID"
     done
   fi
+  ensure_caller_keys
   ensure_service_account mcp-build "Cloud Build: MCP images"
   for role in "${BUILD_ROLES[@]}"; do
     grant_project_role "serviceAccount:mcp-build@$PROJECT.iam.gserviceaccount.com" "$role"

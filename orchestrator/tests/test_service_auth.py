@@ -139,6 +139,7 @@ def orchestrator_env(service_url: str, metadata_host: str, **extra: str) -> dict
         "ORCH_CATALOG_REFRESH_S": "1",
         "ORCH_MCP_SERVERS": "{}",
         "K_SERVICE": "orchestrator",  # as on Cloud Run
+        "ORCH_ALLOW_DEVELOPMENT_MODE": "true",  # the test names its callers in the body
         "GCE_METADATA_HOST": metadata_host,
         "GCE_METADATA_IP": metadata_host,
         "GOOGLE_APPLICATION_CREDENTIALS": "",

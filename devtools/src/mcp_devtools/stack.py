@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -62,6 +63,8 @@ class Stack:
     urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     log_dir: Path | None = None
+    caller_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    """The caller-assertion key variables every process of this run is given (`caller_key_env`)."""
 
     def stop(self, name: str) -> None:
         """Kill one process abruptly (as a crash would)."""
@@ -80,7 +83,8 @@ class Stack:
         """One more orchestrator process on the running services (another instance of the deployment);
         `ORCH_SERVICES` in `env` replaces them."""
         services = {n: url for n, url in self.urls.items() if not n.startswith("orchestrator")}
-        proc_env = _base_env(None) | {"ORCH_SERVICES": json.dumps(services)} | dict(env or {}) | {"PORT": str(port)}
+        proc_env = _base_env(None) | self.caller_keys | {"ORCH_SERVICES": json.dumps(services)}
+        proc_env |= dict(env or {}) | {"PORT": str(port)}
         _start(self, name, [sys.executable, "-m", "orchestrator"], proc_env, f"http://127.0.0.1:{port}", self.log_dir)
         _wait_healthy(self, name, timeout_s, None)
         return self.urls[name]
@@ -105,9 +109,10 @@ def run_stack(
     orchestrator: bool = True,
 ) -> Iterator[Stack]:
     """Start the services, then (unless `orchestrator` is false) the orchestrator pointed at them;
-    stop everything on exit."""
-    stack = Stack(log_dir=log_dir)
-    base_env = _base_env(env)
+    stop everything on exit. Every process gets the same random caller key, made for this run
+    (`caller_key_env`), so services accept only calls signed for their caller; `env` may override it."""
+    stack = Stack(log_dir=log_dir, caller_keys=caller_key_env(services))
+    base_env = _base_env(None) | stack.caller_keys | dict(env or {})
     try:
         for svc in services:
             port = (ports or {}).get(svc.name, svc.port)
@@ -138,6 +143,14 @@ def run_stack(
         yield stack
     finally:
         _stop_all(stack)
+
+
+def caller_key_env(services: tuple[ServiceProcess, ...] = DEFAULT_SERVICES) -> dict[str, str]:
+    """`ORCH_CALLER_KEYS`/`<PREFIX>CALLER_KEYS` (and the key ids) holding one new random key for all."""
+    kid = f"stack-{secrets.token_hex(4)}"
+    keys = json.dumps({kid: secrets.token_urlsafe(32)})
+    prefixes = ["ORCH_", *(svc.env_prefix for svc in services)]
+    return {f"{p}{name}": value for p in prefixes for name, value in (("CALLER_KEYS", keys), ("CALLER_KEY_ID", kid))}
 
 
 def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: str, log_dir: Path | None) -> None:

@@ -14,6 +14,7 @@ EXPECTED = {
     ErrorCode.FORBIDDEN: (False, 403),
     ErrorCode.NOT_FOUND: (False, 404),
     ErrorCode.CONFLICT: (False, 409),
+    ErrorCode.PAYLOAD_TOO_LARGE: (False, 413),
     ErrorCode.TOOL_NOT_FOUND: (False, 404),
     ErrorCode.RATE_LIMITED: (True, 429),
     ErrorCode.SERVICE_UNAVAILABLE: (True, 503),
@@ -71,3 +72,11 @@ def test_service_error_survives_copying_and_pickling() -> None:
     for again in (copy.copy(error), pickle.loads(pickle.dumps(error))):
         assert isinstance(again, ServiceError)
         assert (again.code, again.message, str(again)) == (error.code, error.message, str(error))
+
+
+def test_a_rate_limit_keeps_its_retry_delay_through_copying_and_pickling() -> None:
+    error = ServiceError(ErrorCode.RATE_LIMITED, "slow down", retry_after_s=12.5)
+
+    for again in (copy.copy(error), pickle.loads(pickle.dumps(error))):
+        assert (again.code, again.message, again.retry_after_s) == (ErrorCode.RATE_LIMITED, "slow down", 12.5)
+    assert ServiceError(ErrorCode.RATE_LIMITED, "slow down").retry_after_s is None

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import aiohttp
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
+from mcp_common.assertions import caller_signer
 from mcp_common.auth import IdTokens, wants_id_tokens
 from mcp_common.mcp_server import mcp_routes
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
-from orchestrator.api import errors, health, orchestrate, query
+from orchestrator.api import errors, health, orchestrate, query, surface
 from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
 from orchestrator.conversation.checks import flow_problems, tool_problems, unserved
 from orchestrator.conversation.planner import FlowPlanner
@@ -39,6 +39,9 @@ from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.resilience.breaker import CircuitBreaker
 from orchestrator.security.identity import Callers
+from orchestrator.security.keys import ApiKeyStore
+from orchestrator.security.limits import RateLimits
+from orchestrator.security.mode import check_mode, issuers, token_verifier
 from orchestrator.settings import Settings
 from orchestrator.state.base import KVStore
 from orchestrator.state.cache import TieredCache
@@ -69,19 +72,18 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Answers natural-language questions over business data held by MCP services.",
         lifespan=_lifespan,
+        docs_url="/docs" if surface.docs_enabled(settings) else None,
+        redoc_url="/redoc" if surface.docs_enabled(settings) else None,
+        openapi_url="/openapi.json" if surface.docs_enabled(settings) else None,
     )
     app.state.settings = settings
     app.state.prompts = prompts
-    app.state.callers = Callers(settings)
+    check_mode(settings)
+    app.state.callers = Callers(settings, tokens=token_verifier(settings))
     app.state.mcp = OrchestratorMcpServer(settings)
-    app.router.routes.extend(mcp_routes(app.state.mcp, settings.mcp_allowed_hosts))
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-    )
+    app.router.routes.extend(mcp_routes(app.state.mcp, settings.allowed_hosts))
     app.add_middleware(McpCallerMiddleware, callers=app.state.callers)
+    surface.install(app, settings)  # body cap, CORS, Host allowlist, security headers
     app.add_middleware(TraceMiddleware, service="orchestrator")
     errors.install(app, as_http_status=settings.errors_as_http_status)
     app.include_router(query.router)
@@ -97,9 +99,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=settings.call_timeout_s, sock_connect=min(1.0, settings.call_timeout_s))
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         store = open_store(settings)
+        app.state.limits = RateLimits.from_settings(settings)
+        callers: Callers = app.state.callers
+        callers.keys = ApiKeyStore(store, cache_s=settings.api_key_cache_s)
+        _announce(settings)
         mcp_sources = _mcp_sources(settings)
         tokens = IdTokens() if wants_id_tokens(settings.service_auth) else None
-        services = [HttpToolSource(name, url, session, auth=tokens) for name, url in settings.services.items()]
+        signer = caller_signer(settings.caller_keys, settings.caller_key_id, issuer="orchestrator")
+        services = [
+            HttpToolSource(name, url, session, auth=tokens, assertions=signer)
+            for name, url in settings.services.items()
+        ]
         catalog = Catalog([*services, *mcp_sources])
         for source in mcp_sources:
             source.on_tools_changed = lambda name: catalog.refresh([name])
@@ -133,6 +143,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await asyncio.gather(*(source.aclose() for source in mcp_sources))
             if llm is not None:
                 await llm.aclose()
+            if callers.tokens is not None:
+                await callers.tokens.aclose()
             await store.close()
 
 
@@ -171,7 +183,24 @@ def _engine(
         answers=AnswerCache(cache, ttl_s=settings.answer_ttl_s, variant=variant),
         model=llm.name if llm else None,
         prompt_versions=versions,
+        refuse_other_people=settings.mode == "production",
     )
+
+
+def _announce(settings: Settings) -> None:
+    if settings.mode == "development":
+        logger.warning(
+            "development mode: the email each request names is trusted, without authentication "
+            "(ORCH_MODE=production authenticates every caller)",
+            extra={"event_type": "mode", "mode": "development"},
+        )
+    else:
+        names = [issuer.issuer for issuer in issuers(settings)]
+        logger.info(
+            "production mode: callers authenticate with ID tokens of %s or API keys",
+            ", ".join(names) or "no issuer",
+            extra={"event_type": "mode", "mode": "production"},
+        )
 
 
 def _check_tools(settings: Settings, plugin: ConversationPlugin, catalog: Catalog) -> None:

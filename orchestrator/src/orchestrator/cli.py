@@ -12,7 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orchestrator.cli_keys import keys_app
+
 app = typer.Typer(help="MCP orchestrator: answer questions over business data held by MCP services.")
+app.add_typer(keys_app, name="keys")
 console = Console()
 # No answer at all: refused or dropped connection, timeout, a reply that is not HTTP.
 _UNREACHABLE = (OSError, http.client.HTTPException)
@@ -59,6 +62,7 @@ def serve() -> None:
         port=settings.port,
         log_config=None,
         timeout_graceful_shutdown=8,
+        server_header=False,
     )
 
 

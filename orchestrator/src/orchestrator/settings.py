@@ -5,10 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Literal
 
+from limits import parse_many
 from pydantic import AliasChoices, BaseModel, EmailStr, Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mcp_common.assertions import CallerKeys
 from mcp_common.auth import ServiceAuth
+from orchestrator.security.config import OidcIssuer, TenantPolicy
 from orchestrator.tools.mcp_config import SERVER_NAME, McpServerConfig
 
 
@@ -35,6 +38,35 @@ class Settings(BaseSettings):
     allow_development_mode: bool = Field(
         default=False,
         description="Let development mode start on Cloud Run (`K_SERVICE` set) or on a non-loopback interface.",
+    )
+    oidc_issuers: list[OidcIssuer] = Field(
+        default_factory=list,
+        description="Identity providers whose ID tokens (`Authorization: Bearer <JWT>`) name callers, as a JSON "
+        'list of `{"issuer", "audience", "jwks_url", "tenant_claim", "tenant", "email_claim"}`.',
+    )
+    firebase_project_id: str | None = Field(
+        default=None,
+        description="Accept Firebase Authentication / Identity Platform ID tokens of this project (an OIDC issuer "
+        "`https://securetoken.google.com/<project>`, tenant from `firebase.tenant`).",
+    )
+    firebase_auth_emulator_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ORCH_FIREBASE_AUTH_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST"),
+        description="Also accept the (unsigned) ID tokens of the Firebase Auth emulator at this host:port; for "
+        "tests only, refused on Cloud Run.",
+    )
+    jwt_leeway_s: float = Field(default=30.0, ge=0, le=300, description="Clock skew allowed on exp, nbf and iat.")
+    jwks_refresh_min_s: float = Field(
+        default=30.0, ge=1, description="An unknown key id re-reads an issuer's keys at most this often."
+    )
+    api_key_cache_s: float = Field(
+        default=10.0, ge=0, description="How long API keys are cached in memory: a revoked key works at most this long."
+    )
+    tenants: dict[str, TenantPolicy] = Field(
+        default_factory=dict, description='Per-tenant policy as a JSON object: tenant → `{"allowed_tools": [...]}`.'
+    )
+    operators: list[EmailStr] = Field(
+        default_factory=list, description="Authenticated users who may read /health's topology in production."
     )
     host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     port: int = Field(
@@ -78,10 +110,16 @@ class Settings(BaseSettings):
         "(tools that only read) or `all`; always filtered by `ORCH_ALLOWED_TOOLS`, identity arguments bound "
         "to the caller.",
     )
-    mcp_allowed_hosts: list[str] = Field(
+    allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"],
-        description="Host headers accepted on `/mcp` (`host:port`, `host:*`, or `*` behind a trusted front end "
-        "such as Cloud Run's), against DNS rebinding.",
+        description="Host headers accepted on every route (`host:port`, `host:*`, `host`, or `*` behind a trusted "
+        "front end such as Cloud Run's), against DNS rebinding; another Host is answered 421. Unset: "
+        "`ORCH_MCP_ALLOWED_HOSTS` if set, else loopback.",
+    )
+    mcp_allowed_hosts: list[str] | None = Field(
+        default=None,
+        description="Deprecated name of `ORCH_ALLOWED_HOSTS` (it once guarded `/mcp` only); used for every route "
+        "when `ORCH_ALLOWED_HOSTS` is unset.",
     )
     mcp_api_keys: dict[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")], McpKey] = Field(
         default_factory=dict,
@@ -94,6 +132,14 @@ class Settings(BaseSettings):
         default="auto",
         description="Calls to the services carry a Google ID token for their URL (private Cloud Run services): "
         "`id-token`, `none`, or `auto` (when running on Cloud Run).",
+    )
+    caller_keys: CallerKeys = Field(
+        default_factory=dict,
+        description="Keys of caller assertions, JSON object key id → secret (32+ bytes), shared with the services: "
+        "set, every call to a service carries `X-Caller-Assertion` signed for its caller (docs/security-services.md).",
+    )
+    caller_key_id: str | None = Field(
+        default=None, description="Key id of ORCH_CALLER_KEYS used to sign (optional with a single key)."
     )
     tenant: str = Field(default="default", description="Tenant id that scopes every cache key.")
     state_backend: Literal["sqlite", "memory", "redis", "firestore"] = Field(
@@ -145,7 +191,26 @@ class Settings(BaseSettings):
     retry_backoff_s: float = Field(default=0.1, ge=0, description="First retry delay; doubles each attempt.")
     catalog_refresh_s: float = Field(default=60.0, gt=0, description="How often tool catalogs are re-read.")
     max_connections: int = Field(default=100, ge=1, description="Size of the shared outbound HTTP pool.")
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Allowed CORS origins (JSON list).")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed by CORS, as a JSON list. Empty: loopback origins (`http://localhost:*`, "
+        "`http://127.0.0.1:*`) in development, none in production; `*` is refused in production.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body accepted, counted while it is read; a larger one is answered 413.",
+    )
+    api_docs: bool | None = Field(
+        default=None, description="Serve /docs, /redoc and /openapi.json; unset: on in development, off in production."
+    )
+    rate_limit_user: str = Field(
+        default="",
+        description="Requests one user of a tenant may make, in the `limits` syntax (`60/minute`, "
+        "`10/second;500/hour`); empty: no limit. Over it: 429 with Retry-After.",
+    )
+    rate_limit_key: str = Field(default="", description="Requests one API key may make (same syntax); empty: none.")
+    rate_limit_tenant: str = Field(default="", description="Requests one tenant may make (same syntax); empty: none.")
     errors_as_http_status: bool = Field(
         default=False,
         description="Answer /query errors with their HTTP status (400, 502, …) instead of 200 with an error body.",
@@ -219,6 +284,20 @@ class Settings(BaseSettings):
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
+
+    @model_validator(mode="after")
+    def _browser_surface(self) -> Settings:
+        if "allowed_hosts" not in self.model_fields_set and self.mcp_allowed_hosts is not None:
+            self.allowed_hosts = list(self.mcp_allowed_hosts)
+        if self.mode == "production" and "*" in self.cors_origins:
+            raise ValueError("ORCH_CORS_ORIGINS must list explicit origins in production, not *")
+        for name in ("rate_limit_user", "rate_limit_key", "rate_limit_tenant"):
+            if value := getattr(self, name):
+                try:
+                    parse_many(value)
+                except ValueError as exc:
+                    raise ValueError(f"ORCH_{name.upper()}={value!r}: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _distinct_source_names(self) -> Settings:

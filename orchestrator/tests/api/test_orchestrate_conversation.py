@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
+from mcp_common.assertions import caller_signer
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
 from mcp_devtools.testing import free_port
 
@@ -50,10 +52,19 @@ class Chat:
         return reply
 
 
+def signed(stack: Stack, audience: str, email: str) -> dict[str, str]:
+    """The caller assertion the orchestrator would send, with the stack's key (the stack runs with keys on)."""
+    keys = {kid: SecretStr(secret) for kid, secret in json.loads(stack.caller_keys["ORCH_CALLER_KEYS"]).items()}
+    signer = caller_signer(keys, stack.caller_keys["ORCH_CALLER_KEY_ID"], issuer="test")
+    assert signer is not None
+    return signer.headers(audience, email, "default")
+
+
 def order_count(stack: Stack, email: str = "ada@example.com") -> int:
     response = httpx.post(
         f"{stack.urls['order']}/mcp/call",
         json={"tool": "list_orders", "arguments": {"email": email, "limit": 1}, "context": {"caller": email}},
+        headers=signed(stack, "order", email),
         timeout=10,
     )
     count: int = response.json()["result"]["total_count"]

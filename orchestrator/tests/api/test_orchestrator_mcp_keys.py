@@ -67,11 +67,11 @@ def test_with_api_keys_a_good_token_passes_plain_http(orch_keyed: str) -> None:
 
 
 @MODES
-async def test_the_token_names_the_caller_and_the_email_header_is_ignored(
+async def test_the_token_names_the_caller_and_an_email_header_naming_another_is_forbidden(
     orch_keyed: str, mode: Mode, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with connect(orch_keyed, mode, bearer(ADA_KEY) | as_user(GRACE)) as client:
+    async with connect(orch_keyed, mode, bearer(ADA_KEY)) as client:
         answer = await ask(client, "what plan am I on?")
         subscription = await client.call_tool("chargebee.get_subscription", {"email": GRACE})
     assert "pro-monthly" in answer["answer"] and "trial" not in answer["answer"]
@@ -79,11 +79,16 @@ async def test_the_token_names_the_caller_and_the_email_header_is_ignored(
     assert subscription.structured_content["current"]["plan_id"] == "pro-monthly"
     assert caplog.records, "nothing was logged: the check below would prove nothing"
     assert ADA_KEY not in caplog.text
+    async with httpx.AsyncClient(timeout=10) as http:
+        refused = await http.post(
+            f"{orch_keyed}/mcp", json=INITIALIZE, headers=MCP_POST_HEADERS | bearer(ADA_KEY) | as_user(GRACE)
+        )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "FORBIDDEN"
 
 
 @MODES
 async def test_a_key_with_its_own_allowlist_sees_only_those_tools(orch_keyed: str, mode: Mode) -> None:
-    async with connect(orch_keyed, mode, bearer(LIMITED_KEY) | as_user(ADA)) as client:
+    async with connect(orch_keyed, mode, bearer(LIMITED_KEY)) as client:
         names = [tool.name for tool in (await client.list_tools()).tools]
         assert names == ["ask", "hubspot.get_contact", "hubspot.list_deals", "hubspot.list_tickets"]
         await unknown_or_refused(client, "chargebee.get_subscription", {})

@@ -111,16 +111,18 @@ def test_compose_links_the_services_by_their_network_names() -> None:
             assert env[f"{process.env_prefix}{setting}"] == f"http://{target}:8080"
     orchestrator = compose_env(services["orchestrator"])
     assert json.loads(orchestrator["ORCH_SERVICES"]) == {s.name: f"http://{s.name}:8080" for s in DEFAULT_SERVICES}
-    assert orchestrator["ORCH_MCP_ALLOWED_HOSTS"] == '["*"]'
+    assert orchestrator["ORCH_ALLOWED_HOSTS"] == '["*"]'
 
 
-def test_compose_runs_the_orchestrator_on_redis_and_publishes_it_on_8080() -> None:
+def test_compose_runs_the_orchestrator_on_redis_and_publishes_it_on_loopback_8080() -> None:
     services = compose_services()
     orchestrator = services["orchestrator"]
     assert compose_env(orchestrator)["ORCH_STATE_BACKEND"] == "redis"
     assert compose_env(orchestrator)["ORCH_REDIS_URL"].startswith("redis://redis:6379")
     assert orchestrator["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert any(compose_env({"environment": {"p": p}})["p"] == "8080:8080" for p in orchestrator["ports"])
+    # Development mode trusts the body's email: the host publishes it on loopback only.
+    assert [compose_env({"environment": {"p": p}})["p"] for p in orchestrator["ports"]] == ["127.0.0.1:8080:8080"]
+    assert compose_env(orchestrator)["ORCH_ALLOW_DEVELOPMENT_MODE"] == "true"
     assert services["redis"]["image"] == "redis:7"
     assert services["firestore"]["profiles"] == ["firestore"]
     assert orchestrator["depends_on"]["firestore"]["required"] is False

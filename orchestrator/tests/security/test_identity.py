@@ -32,9 +32,9 @@ def keyed(**values: Any) -> Callers:
     return Callers(settings(mcp_api_keys=keys, tenant="acme", allowed_tools=["order.*", "menu.*"], **values))
 
 
-def unauthenticated(callers: Callers, credentials: Credentials) -> str:
+async def unauthenticated(callers: Callers, credentials: Credentials) -> str:
     with pytest.raises(ServiceError) as raised:
-        callers.resolve(credentials)
+        await callers.resolve(credentials)
     assert raised.value.code is ErrorCode.UNAUTHENTICATED
     return str(raised.value)
 
@@ -42,49 +42,47 @@ def unauthenticated(callers: Callers, credentials: Credentials) -> str:
 # --- /query and /orchestrate ---------------------------------------------------------------------------
 
 
-def test_http_callers_are_the_user_the_body_names_with_the_deployments_tenant_and_allowlist() -> None:
+async def test_http_callers_are_the_user_the_body_names_with_the_deployments_tenant_and_allowlist() -> None:
     callers = Callers(settings(tenant="acme", allowed_tools=["menu.*"]))
-    caller = callers.resolve(Credentials("http", {}, f"  {ADA}  "))
+    caller = await callers.resolve(Credentials("query", {}, f"  {ADA}  "))
     assert caller == Caller(ADA, tenant="acme", allowed_tools=("menu.*",))
     assert caller.may_use("menu.search_menu") and not caller.may_use("order.create_order")
 
 
 @pytest.mark.parametrize("claimed", [None, "", "   "])
-def test_a_request_naming_nobody_has_no_caller(claimed: str | None) -> None:
-    assert Callers(settings()).resolve(Credentials("http", {}, claimed)) is None
-    assert Callers(settings()).resolve(Credentials("mcp", {}, claimed)) is None
+async def test_a_request_naming_nobody_has_no_caller(claimed: str | None) -> None:
+    assert await Callers(settings()).resolve(Credentials("query", {}, claimed)) is None
+    assert await Callers(settings()).resolve(Credentials("mcp", {}, claimed)) is None
 
 
-def test_http_emails_are_taken_as_the_body_gives_them() -> None:
-    # The request model validates the body's email; the resolver trusts it and keeps its case.
-    caller = Callers(settings()).resolve(Credentials("http", {}, "Ada@Example.com"))
-    assert caller is not None and caller.email == "Ada@Example.com" and caller.user == ADA
+async def test_body_emails_are_normalised_to_lower_case() -> None:
+    caller = await Callers(settings()).resolve(Credentials("query", {}, "Ada@Example.com"))
+    assert caller is not None and caller.email == ADA and caller.user == ADA
 
 
-def test_api_keys_do_not_change_http_callers() -> None:
-    callers = keyed()
-    caller = callers.resolve(Credentials("http", {"authorization": f"Bearer {LIMITED_TOKEN}"}, ADA))
-    assert caller == Caller(ADA, tenant="acme", allowed_tools=("order.*", "menu.*"))
+async def test_mcp_api_keys_are_not_credentials_for_query() -> None:
+    message = await unauthenticated(keyed(), Credentials("query", {"authorization": f"Bearer {LIMITED_TOKEN}"}, ADA))
+    assert message == "the bearer token is not valid"
 
 
 # --- /mcp without keys (development) ---------------------------------------------------------------------
 
 
-def test_mcp_without_keys_trusts_the_user_header() -> None:
+async def test_mcp_without_keys_trusts_the_user_header() -> None:
     callers = Callers(settings())
     assert not callers.bearer_required
-    caller = callers.resolve(Credentials("mcp", {USER_HEADER: GRACE}, GRACE))
+    caller = await callers.resolve(Credentials("mcp", {USER_HEADER: GRACE}, GRACE))
     assert caller == Caller(GRACE)
 
 
 @pytest.mark.parametrize("claimed", ["nope", "ada@", "@example.com", "ada example.com", "a@b@c.com"])
-def test_mcp_refuses_a_user_header_that_is_not_an_email(claimed: str) -> None:
-    message = unauthenticated(Callers(settings()), Credentials("mcp", {USER_HEADER: claimed}, claimed))
+async def test_mcp_refuses_a_user_header_that_is_not_an_email(claimed: str) -> None:
+    message = await unauthenticated(Callers(settings()), Credentials("mcp", {USER_HEADER: claimed}, claimed))
     assert message == "the X-User-Email header is not an email address"
 
 
-def test_mcp_normalises_the_user_headers_domain() -> None:
-    caller = Callers(settings()).resolve(Credentials("mcp", {}, "Ada@EXAMPLE.com"))
+async def test_mcp_normalises_the_user_headers_domain() -> None:
+    caller = await Callers(settings()).resolve(Credentials("mcp", {}, "Ada@EXAMPLE.com"))
     assert caller is not None and caller.user == ADA
 
 
@@ -96,22 +94,25 @@ def test_anonymous_is_nobody_with_the_deployments_allowlist() -> None:
 # --- /mcp with keys --------------------------------------------------------------------------------------
 
 
-def test_a_bearer_token_names_the_caller_whatever_the_user_header_says() -> None:
+async def test_a_bearer_token_names_the_caller_and_a_user_header_naming_another_is_forbidden() -> None:
     callers = keyed()
     assert callers.bearer_required
-    caller = callers.resolve(Credentials("mcp", {"authorization": f"Bearer {ADA_TOKEN}", USER_HEADER: GRACE}, GRACE))
-    assert caller == Caller(ADA, tenant="acme", allowed_tools=("order.*", "menu.*"))
+    caller = await callers.resolve(Credentials("mcp", {"authorization": f"Bearer {ADA_TOKEN}", USER_HEADER: ADA}, ADA))
+    assert caller == Caller(ADA, tenant="acme", allowed_tools=("order.*", "menu.*"), via="mcp-key")
+    with pytest.raises(ServiceError) as raised:
+        await callers.resolve(Credentials("mcp", {"authorization": f"Bearer {ADA_TOKEN}", USER_HEADER: GRACE}, GRACE))
+    assert raised.value.code is ErrorCode.FORBIDDEN
 
 
-def test_a_keys_own_allowlist_replaces_the_deployments() -> None:
-    caller = keyed().resolve(Credentials("mcp", {"authorization": f"Bearer {LIMITED_TOKEN}"}))
-    assert caller == Caller(GRACE, tenant="acme", allowed_tools=("menu.*",))
+async def test_a_keys_own_allowlist_replaces_the_deployments() -> None:
+    caller = await keyed().resolve(Credentials("mcp", {"authorization": f"Bearer {LIMITED_TOKEN}"}))
+    assert caller == Caller(GRACE, tenant="acme", allowed_tools=("menu.*",), via="mcp-key")
     assert not caller.may_use("order.list_orders")
 
 
 @pytest.mark.parametrize("header", [f"bearer {ADA_TOKEN}", f"BEARER {ADA_TOKEN}", f"Bearer   {ADA_TOKEN}  "])
-def test_the_scheme_is_case_insensitive_and_the_token_trimmed(header: str) -> None:
-    caller = keyed().resolve(Credentials("mcp", {"authorization": header}))
+async def test_the_scheme_is_case_insensitive_and_the_token_trimmed(header: str) -> None:
+    caller = await keyed().resolve(Credentials("mcp", {"authorization": header}))
     assert caller is not None and caller.email == ADA
 
 
@@ -119,15 +120,15 @@ def test_the_scheme_is_case_insensitive_and_the_token_trimmed(header: str) -> No
     "headers", [{}, {"authorization": ""}, {"authorization": "Bearer"}, {"authorization": "Bearer    "},
                 {"authorization": f"Basic {ADA_TOKEN}"}, {"authorization": ADA_TOKEN}, {USER_HEADER: ADA}],
 )  # fmt: skip
-def test_a_missing_or_malformed_bearer_token_is_unauthenticated(headers: dict[str, str]) -> None:
-    assert unauthenticated(keyed(), Credentials("mcp", headers, headers.get(USER_HEADER))) == (
+async def test_a_missing_or_malformed_bearer_token_is_unauthenticated(headers: dict[str, str]) -> None:
+    assert await unauthenticated(keyed(), Credentials("mcp", headers, headers.get(USER_HEADER))) == (
         "a bearer token is required"
     )
 
 
 @pytest.mark.parametrize("token", ["not-a-key", ADA_TOKEN.upper(), digest(ADA_TOKEN)])
-def test_an_unknown_token_is_unauthenticated(token: str) -> None:
-    message = unauthenticated(keyed(), Credentials("mcp", {"authorization": f"Bearer {token}"}))
+async def test_an_unknown_token_is_unauthenticated(token: str) -> None:
+    message = await unauthenticated(keyed(), Credentials("mcp", {"authorization": f"Bearer {token}"}))
     assert message == "the bearer token is not valid"
 
 
@@ -148,9 +149,9 @@ def test_api_keys_must_be_digests_naming_an_email(keys: dict[str, Any]) -> None:
         settings(mcp_api_keys=keys)
 
 
-def test_api_keys_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_api_keys_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORCH_MCP_API_KEYS", f'{{"{digest(ADA_TOKEN)}": {{"email": "{ADA}"}}}}')
     monkeypatch.setenv("ORCH_TENANT", "env-tenant")
     callers = Callers(settings())
-    caller = callers.resolve(Credentials("mcp", {"authorization": f"Bearer {ADA_TOKEN}"}))
-    assert caller == Caller(ADA, tenant="env-tenant")
+    caller = await callers.resolve(Credentials("mcp", {"authorization": f"Bearer {ADA_TOKEN}"}))
+    assert caller == Caller(ADA, tenant="env-tenant", via="mcp-key")

@@ -12,9 +12,10 @@ from typing import Any, Generic, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
-from mcp_common import tracing
+from mcp_common import caller_auth, tracing
+from mcp_common.assertions import HEADER, AssertionVerifier, Keyring
 from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
 from mcp_common.mcp_server import build_mcp_server, mcp_routes
@@ -50,6 +51,15 @@ class ServiceConfig(BaseModel):
         description="Host headers accepted on /mcp (`host:port`, `host:*`, or `*` for any).",
     )
     log_payloads: bool = Field(default=True, description="Log tool arguments and results (redacted).")
+    caller_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Keys of caller assertions (kid → secret); empty: callers are believed."
+    )
+    caller_key_id: str | None = Field(default=None, description="The kid this service signs its own calls with.")
+
+    def caller_verifier(self, service: str) -> AssertionVerifier | None:
+        """The verifier of assertions addressed to `service`, or None without caller keys (development)."""
+        keyring = Keyring.from_secrets(self.caller_keys, self.caller_key_id)
+        return AssertionVerifier(keyring, audience=service) if keyring else None
 
 
 class Health(BaseModel):
@@ -77,12 +87,17 @@ def create_service_app(
     routes = mcp_routes(mcp_server, config.allowed_hosts)  # also creates the session manager
     app = FastAPI(title=f"{registry.service} MCP service", version=registry.version, lifespan=app_lifespan)
     app.router.routes.extend(routes)
+    verifier = config.caller_verifier(registry.service)
+    if verifier is not None:  # the MCP endpoint names no caller: it needs an assertion as its credential
+        app.add_middleware(caller_auth.McpCallerMiddleware, verifier=verifier)
     app.add_middleware(TraceMiddleware, service=registry.service)
-    _add_routes(app, registry, config)
+    _add_routes(app, registry, config, verifier)
     return app
 
 
-def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> None:
+def _add_routes(
+    app: FastAPI, registry: ToolRegistry, config: ServiceConfig, verifier: AssertionVerifier | None
+) -> None:
     listing = ToolListing(service=registry.service, version=registry.version, tools=[spec.info() for spec in registry])
 
     @app.get("/health", response_model=Health)
@@ -94,8 +109,9 @@ def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> 
         return listing
 
     @app.post("/mcp/call", response_model=CallResponse, response_model_exclude_none=True)
-    async def call_tool(request: CallRequest) -> Response:
-        reply = await _call(registry, request, log_payloads=config.log_payloads)
+    async def call_tool(request: CallRequest, http: Request) -> Response:
+        assertion = http.headers.get(HEADER)
+        reply = await _call(registry, request, log_payloads=config.log_payloads, verifier=verifier, assertion=assertion)
         # Serialised once here: the reply is already validated, FastAPI need not validate it again.
         return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
 
@@ -106,7 +122,14 @@ def _add_routes(app: FastAPI, registry: ToolRegistry, config: ServiceConfig) -> 
         return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=400)
 
 
-async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: bool) -> CallResponse:
+async def _call(
+    registry: ToolRegistry,
+    request: CallRequest,
+    *,
+    log_payloads: bool,
+    verifier: AssertionVerifier | None = None,
+    assertion: str | None = None,
+) -> CallResponse:
     start = time.perf_counter()
     ctx = _context(request.context)
     # The tool sees the trace it runs in, as it does on /mcp, even when only headers carried it.
@@ -117,6 +140,7 @@ async def _call(registry: ToolRegistry, request: CallRequest, *, log_payloads: b
     error = None
     with tracing.use(ctx), tracing.span("tool_call", tool=request.tool) as sp:
         try:
+            call_ctx = caller_auth.verified_context(verifier, registry.get(request.tool), call_ctx, assertion)
             output = await registry.call(request.tool, request.arguments, call_ctx)
             result = output.model_dump(mode="json")
         except ServiceError as exc:

@@ -7,7 +7,9 @@ await menu.aclose()
 ```
 
 The downstream call carries the same caller, tenant and session as the call being served, and the
-current span as its parent, so identity checks hold end to end and the trace stays one trace.
+current span as its parent, so identity checks hold end to end and the trace stays one trace. With
+`assertions` (the calling service's caller keys) it also carries `X-Caller-Assertion`, signed by the
+calling service for that caller and addressed to the target service (`mcp_common.assertions`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from mcp_common import tracing
+from mcp_common.assertions import AssertionSigner
 from mcp_common.auth import IdTokens
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext, CallRequest, CallResponse
@@ -46,10 +49,12 @@ class ServiceClient:
         timeout_s: float = 5.0,
         session: aiohttp.ClientSession | None = None,
         auth: IdTokens | None = None,
+        assertions: AssertionSigner | None = None,
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self._auth = auth
+        self._assertions = assertions
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
         self._owned: aiohttp.ClientSession | None = None
@@ -75,6 +80,8 @@ class ServiceClient:
             )
             body = CallRequest(tool=tool, arguments=arguments, context=context)
             headers = _headers(current) | (await self._auth.headers(self.base_url) if self._auth else {})
+            if self._assertions is not None:  # signed for the same caller, addressed to the target service
+                headers |= self._assertions.headers(self.service, ctx.caller, ctx.tenant)
             try:
                 status, content = await self._post(body.model_dump_json().encode(), headers, resend=not writes)
             except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too

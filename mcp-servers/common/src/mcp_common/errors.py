@@ -3,8 +3,8 @@
 ```
 ServiceError(code, message)          raised by tools, adapters, the orchestrator
  ├─ client side (not retryable)      INVALID_REQUEST, UNAUTHENTICATED, FORBIDDEN,
- │                                   NOT_FOUND, CONFLICT, TOOL_NOT_FOUND
- ├─ pressure (retryable)             RATE_LIMITED
+ │                                   NOT_FOUND, CONFLICT, TOOL_NOT_FOUND, PAYLOAD_TOO_LARGE
+ ├─ pressure (retryable)             RATE_LIMITED (with `retry_after_s` when known)
  ├─ upstream (retryable)             SERVICE_UNAVAILABLE, SERVICE_TIMEOUT, LLM_UNAVAILABLE
  └─ defects (not retryable)          SERVICE_BAD_RESPONSE, LLM_BAD_OUTPUT, INTERNAL
 ```
@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     LLM_UNAVAILABLE = "LLM_UNAVAILABLE"
     LLM_BAD_OUTPUT = "LLM_BAD_OUTPUT"
     TOOL_NOT_FOUND = "TOOL_NOT_FOUND"
@@ -67,6 +68,7 @@ _HTTP_STATUS = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.LLM_UNAVAILABLE: 503,
     ErrorCode.LLM_BAD_OUTPUT: 502,
     ErrorCode.TOOL_NOT_FOUND: 404,
@@ -86,12 +88,17 @@ class ErrorBody(BaseModel):
 
 
 class ServiceError(Exception):
-    """A domain error carrying a code from the shared taxonomy."""
+    """A domain error carrying a code from the shared taxonomy.
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    `retry_after_s`: when known (a rate limit), how many seconds until the same request may succeed;
+    the HTTP boundary sends it as `Retry-After`. It is not part of the wire body.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after_s = retry_after_s
 
     @property
     def retryable(self) -> bool:
@@ -104,9 +111,9 @@ class ServiceError(Exception):
     def from_body(cls, body: ErrorBody) -> ServiceError:
         return cls(body.code, body.message)
 
-    def __reduce__(self) -> tuple[type[ServiceError], tuple[ErrorCode, str]]:
+    def __reduce__(self) -> tuple[type[ServiceError], tuple[ErrorCode, str], dict[str, Any]]:
         # Exception's default rebuilds from `args` (the message only), which __init__ rejects.
-        return type(self), (self.code, self.message)
+        return type(self), (self.code, self.message), {"retry_after_s": self.retry_after_s}
 
     def __repr__(self) -> str:
         return f"ServiceError({self.code.value}, {self.message!r})"

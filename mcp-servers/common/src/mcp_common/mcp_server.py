@@ -14,7 +14,7 @@ from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequ
 from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute
 
-from mcp_common import tracing
+from mcp_common import caller_auth, tracing
 from mcp_common.errors import ServiceError
 from mcp_common.registry import ToolRegistry, ToolSpec, invalid_arguments
 from mcp_common.wire import CallContext
@@ -95,10 +95,12 @@ def _as_function(registry: ToolRegistry, spec: ToolSpec) -> Callable[..., Corout
 
     async def run(**arguments: Any) -> BaseModel:
         ctx = tracing.current()
+        caller = caller_auth.current()  # set when the service has caller keys: the bearer assertion
         call_ctx = CallContext(
             trace_id=ctx.trace_id if ctx else None,
             span_id=ctx.parent_span_id if ctx else None,
             session_id=ctx.session_id if ctx else None,
+            **({"caller": caller.subject, "tenant": caller.tenant} if caller else {}),
         )
         try:
             with tracing.span("tool_call", tool=spec.name, transport="mcp"):

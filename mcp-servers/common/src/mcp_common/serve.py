@@ -40,4 +40,4 @@ def run_service(app: FastAPI, settings: BaseServiceSettings, *, service: str) ->
     handlers = [h for h in [loki_handler_from_settings(settings, service=service)] if h is not None]
     configure_logging(service, level=settings.log_level, project_id=settings.gcp_project, extra_handlers=handlers)
     port = int(os.environ.get("PORT", settings.port))
-    uvicorn.run(app, host=settings.host, port=port, log_config=None, timeout_graceful_shutdown=8)
+    uvicorn.run(app, host=settings.host, port=port, log_config=None, timeout_graceful_shutdown=8, server_header=False)

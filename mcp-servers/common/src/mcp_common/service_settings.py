@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mcp_common.app import ServiceConfig
+from mcp_common.assertions import AssertionSigner, CallerKeys, Keyring, caller_signer
 from mcp_common.auth import IdTokens, ServiceAuth, wants_id_tokens
 
 Port = Annotated[int, Field(description="TCP port; the bare `PORT` variable (Cloud Run) wins.")]
@@ -44,12 +45,35 @@ class BaseServiceSettings(BaseSettings):
         default="auto",
         description="Calls to other services carry a Google ID token: `id-token`, `none`, or `auto` (on Cloud Run).",
     )
+    caller_keys: CallerKeys = Field(
+        default_factory=dict,
+        description="Keys of caller assertions, JSON object key id → secret (32+ bytes), shared with the "
+        "orchestrator and the other services. Set: `/mcp/call` and `/mcp` require a signed assertion of the "
+        "caller and this service signs its own calls; empty (development): `context.caller` is believed.",
+    )
+    caller_key_id: str | None = Field(
+        default=None, description="Key id of CALLER_KEYS this service signs with (optional with a single key)."
+    )
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
 
+    @model_validator(mode="after")
+    def _caller_keyring(self) -> BaseServiceSettings:
+        Keyring.from_secrets(self.caller_keys, self.caller_key_id)  # refuses a signing kid not in the keys
+        return self
+
     def service_config(self) -> ServiceConfig:
-        return ServiceConfig(allowed_hosts=self.allowed_hosts, log_payloads=self.log_payloads)
+        return ServiceConfig(
+            allowed_hosts=self.allowed_hosts,
+            log_payloads=self.log_payloads,
+            caller_keys=self.caller_keys,
+            caller_key_id=self.caller_key_id,
+        )
+
+    def caller_signer(self, issuer: str) -> AssertionSigner | None:
+        """What signs this service's calls to other services (as `issuer`, its name); None without keys."""
+        return caller_signer(self.caller_keys, self.caller_key_id, issuer=issuer)
 
     def id_tokens(self) -> IdTokens | None:
         """The ID tokens this service's calls to other services carry, or None (see `service_auth`)."""

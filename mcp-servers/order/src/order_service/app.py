@@ -31,10 +31,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        tokens = settings.id_tokens()
-        menu = ServiceClient("menu", settings.menu_url, timeout_s=settings.downstream_timeout_s, auth=tokens)
+        tokens, signer, timeout = settings.id_tokens(), settings.caller_signer("order"), settings.downstream_timeout_s
+        menu = ServiceClient("menu", settings.menu_url, timeout_s=timeout, auth=tokens, assertions=signer)
         profiles = ServiceClient(
-            "customer_profile", settings.customer_profile_url, timeout_s=settings.downstream_timeout_s, auth=tokens
+            "customer_profile", settings.customer_profile_url, timeout_s=timeout, auth=tokens, assertions=signer
         )
         seed = partial(seed_demo_orders, now=clock.now(), timings=settings.timings) if settings.seed_demo else None
         try:

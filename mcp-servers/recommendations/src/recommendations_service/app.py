@@ -26,13 +26,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The service app; its lifespan migrates the database and opens the downstream clients."""
     db = Database(settings.database_url)
     timeout = settings.downstream_timeout_s
-    tokens = settings.id_tokens()
+    tokens, signer = settings.id_tokens(), settings.caller_signer("recommendations")
     downstream = Downstream(
-        menu=ServiceClient("menu", settings.menu_url, timeout_s=timeout, auth=tokens),
+        menu=ServiceClient("menu", settings.menu_url, timeout_s=timeout, auth=tokens, assertions=signer),
         customer_profile=ServiceClient(
-            "customer_profile", settings.customer_profile_url, timeout_s=timeout, auth=tokens
+            "customer_profile", settings.customer_profile_url, timeout_s=timeout, auth=tokens, assertions=signer
         ),
-        order=ServiceClient("order", settings.order_url, timeout_s=timeout, auth=tokens),
+        order=ServiceClient("order", settings.order_url, timeout_s=timeout, auth=tokens, assertions=signer),
     )
     policy = Policy(
         variety_window=timedelta(hours=settings.variety_window_hours),

@@ -30,7 +30,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     async def lifespan() -> AsyncIterator[None]:
         db = Database(settings.database_url)
         orders = ServiceClient(
-            "order", settings.order_url, timeout_s=settings.downstream_timeout_s, auth=settings.id_tokens()
+            "order",
+            settings.order_url,
+            timeout_s=settings.downstream_timeout_s,
+            auth=settings.id_tokens(),
+            assertions=settings.caller_signer("tracking"),
         )
         try:
             async with db.in_service(MIGRATIONS, seed=seed_couriers if settings.seed_demo else None):

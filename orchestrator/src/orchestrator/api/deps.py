@@ -7,7 +7,7 @@ carries; each route's dependency only says where its body names the user.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
@@ -29,22 +29,24 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def _caller(request: Request, claimed_email: str) -> Caller:
+async def _caller(request: Request, entry: Literal["query", "orchestrate"], claimed_email: str) -> Caller:
     callers: Callers = request.app.state.callers
-    caller = callers.resolve(Credentials("http", request.headers, claimed_email))
+    caller = await callers.resolve(Credentials(entry, request.headers, claimed_email))
     if caller is None:
         raise ServiceError(ErrorCode.UNAUTHENTICATED, "the request names no user")
+
+    await request.app.state.limits.hit(tenant=caller.tenant, user=caller.user, key_id=caller.key_id)  # rate limits
     return caller
 
 
 async def query_caller(body: QueryRequest, request: Request) -> Caller:
     """The caller of a `/query` request."""
-    return _caller(request, str(body.email))
+    return await _caller(request, "query", str(body.email))
 
 
 async def turn_caller(body: OrchestrateRequest, request: Request) -> Caller:
     """The caller of an `/orchestrate` message."""
-    return _caller(request, str(body.user.email))
+    return await _caller(request, "orchestrate", str(body.user.email))
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

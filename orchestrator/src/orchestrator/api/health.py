@@ -14,6 +14,8 @@ from mcp_common.tracing import elapsed_ms
 from orchestrator import __version__
 from orchestrator.api.deps import EngineDep
 from orchestrator.llm.factory import breaker_state
+from orchestrator.security.identity import Callers, Credentials
+from orchestrator.settings import Settings
 from orchestrator.state.cache import TieredCache
 from orchestrator.tools.source import ToolSource
 
@@ -48,11 +50,16 @@ class CacheHealth(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
-    catalog_version: str
-    tools: int
-    services: dict[str, ServiceHealth]
-    llm: ModelHealth
-    cache: CacheHealth
+    mode: Literal["development", "production"] = Field(
+        description="`development`: requests name their user without authentication (loopback only)."
+    )
+    catalog_version: str | None = None
+    tools: int | None = None
+    services: dict[str, ServiceHealth] | None = Field(
+        default=None, description="The topology: in production only for the operators (ORCH_OPERATORS)."
+    )
+    llm: ModelHealth | None = None
+    cache: CacheHealth | None = None
 
 
 @router.get("/health", response_model=Health, summary="Health of the orchestrator and its services")
@@ -72,15 +79,32 @@ async def health(engine: EngineDep, request: Request) -> Health:
     healthy = (
         all(s.status == "ok" for s in services.values()) and model.circuit != "open" and cache.l1_state == "closed"
     )
+    settings: Settings = request.app.state.settings
+    status: Literal["ok", "degraded"] = "ok" if healthy else "degraded"
+    if settings.mode == "production" and not await _operator(request, settings):
+        return Health(status=status, version=__version__, mode=settings.mode)
     return Health(
-        status="ok" if healthy else "degraded",
+        status=status,
         version=__version__,
+        mode=settings.mode,
         catalog_version=catalog.version,
         tools=len(catalog.tools()),
         services=services,
         llm=model,
         cache=cache_health,
     )
+
+
+async def _operator(request: Request, settings: Settings) -> bool:
+    """Whether the request is authenticated as one of the operators (any failure: no)."""
+    if "authorization" not in request.headers:
+        return False
+    callers: Callers = request.app.state.callers
+    try:
+        caller = await callers.resolve(Credentials("query", request.headers, None))
+    except ServiceError:
+        return False
+    return caller is not None and caller.user in {str(email).lower() for email in settings.operators}
 
 
 async def _check(source: ToolSource, tools: int) -> ServiceHealth:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import math
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -127,7 +128,10 @@ class McpCallerMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            caller = self.callers.resolve(Credentials("mcp", headers, headers.get(USER_HEADER)))
+            caller = await self.callers.resolve(Credentials("mcp", headers, headers.get(USER_HEADER)))
+            limits = getattr(scope["app"].state, "limits", None) if "app" in scope else None
+            if caller is not None and limits is not None:  # the same budgets as /query and /orchestrate
+                await limits.hit(tenant=caller.tenant, user=caller.user, key_id=caller.key_id)
         except ServiceError as exc:
             await _reject(send, exc, bearer=self.callers.bearer_required)
             return
@@ -174,7 +178,9 @@ def _error_result(code: str, message: str) -> CallToolResult:
 async def _reject(send: Send, exc: ServiceError, *, bearer: bool) -> None:
     body = json.dumps({"error": exc.to_body().model_dump()}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if bearer:
+    if bearer or exc.code is ErrorCode.UNAUTHENTICATED:
         headers.append((b"www-authenticate", b'Bearer realm="mcp"'))
+    if exc.code is ErrorCode.RATE_LIMITED and exc.retry_after_s is not None:
+        headers.append((b"retry-after", str(max(1, math.ceil(exc.retry_after_s))).encode()))
     await send({"type": "http.response.start", "status": exc.code.http_status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -41,6 +42,18 @@ from orchestrator.planning.validation import ValidatedStep, check_plan
 from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
 
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def _refuse_other_people(text: str, caller: Caller) -> None:
+    """With authentication on, a request that names another person's email is refused, not narrowed."""
+    others = {found.lower() for found in _EMAIL_IN_TEXT.findall(text)} - {caller.user}
+    if others:
+        raise ServiceError(
+            ErrorCode.FORBIDDEN,
+            "you can only ask about your own data; the request names another person's email address",
+        )
+
 
 class Engine:
     """Answers requests for callers; stateless apart from its caches."""
@@ -54,7 +67,9 @@ class Engine:
         answers: AnswerCache,
         model: str | None = None,
         prompt_versions: dict[str, str] | None = None,
+        refuse_other_people: bool = False,
     ) -> None:
+        self.refuse_other_people = refuse_other_people
         self.catalog = catalog
         self.executor = executor
         self.routes = routes
@@ -65,6 +80,8 @@ class Engine:
     async def handle(self, request: Request, caller: Caller) -> Answer:
         """The answer to `request` for `caller` (`ServiceError` when it cannot be answered at all)."""
         route = self._route(request)
+        if self.refuse_other_people and isinstance(request, Question | Message):
+            _refuse_other_people(request.text, caller)
         run = Run(request, caller, kind=route.kind, trace_id=_trace_id(), started=time.perf_counter())
         if not route.cache_answers:
             return await self._run(route, run)

@@ -38,6 +38,8 @@ def decision_record(
         "request": run.kind,
         "latency_ms": tracing.elapsed_ms(run.started),
         "tenant": run.caller.tenant,
+        "caller_via": run.caller.via,
+        "api_key": run.caller.key_id,
         "question_chars": len(run.text),
         "answer_cache": run.cache_layer,
         "catalog_version": catalog_version,

@@ -10,13 +10,16 @@ from fnmatch import fnmatchcase
 class Caller:
     """The end user, their tenant and the tools they may use.
 
-    Identity comes from the request's email while authentication is off; `allowed_tools` holds
-    `service.tool` patterns (`*` wildcards) from the deployment's settings.
+    `allowed_tools` holds `service.tool` patterns (`*` wildcards). `via` says how the caller was
+    established (`development`: the request named them; `token:<issuer>`; `key`), and `key_id`
+    the API key that acted for them, if any (logged, never part of a cache key).
     """
 
     email: str
     tenant: str = "default"
     allowed_tools: tuple[str, ...] = ("*",)
+    via: str = "development"
+    key_id: str | None = None
 
     @property
     def user(self) -> str:

@@ -8,6 +8,7 @@ import aiohttp
 from pydantic import ValidationError
 
 from mcp_common import tracing
+from mcp_common.assertions import AssertionSigner
 from mcp_common.auth import IdTokens
 from mcp_common.client import refused_message
 from mcp_common.errors import ErrorCode, ServiceError
@@ -20,12 +21,19 @@ class HttpToolSource:
     """A service reached over HTTP; transport failures become `ServiceError`s here, and only here."""
 
     def __init__(
-        self, name: str, base_url: str, session: aiohttp.ClientSession, *, auth: IdTokens | None = None
+        self,
+        name: str,
+        base_url: str,
+        session: aiohttp.ClientSession,
+        *,
+        auth: IdTokens | None = None,
+        assertions: AssertionSigner | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._session = session
         self._auth = auth
+        self._assertions = assertions  # set: each call carries X-Caller-Assertion for its caller, audience `name`
 
     async def list_tools(self) -> list[ToolInfo]:
         _, content = await self._send("GET", "/mcp/tools", None)
@@ -36,7 +44,8 @@ class HttpToolSource:
 
     async def call(self, tool: str, arguments: dict[str, Any], context: CallContext) -> dict[str, Any]:
         body = CallRequest(tool=tool, arguments=arguments, context=context).model_dump_json().encode()
-        status, content = await self._send("POST", "/mcp/call", body)
+        signed = self._assertions.headers(self.name, context.caller, context.tenant) if self._assertions else {}
+        status, content = await self._send("POST", "/mcp/call", body, signed)
         try:
             reply = CallResponse.model_validate_json(content)
         except ValidationError as exc:
@@ -52,9 +61,11 @@ class HttpToolSource:
     async def health(self) -> None:
         await self._send("GET", "/health", None)
 
-    async def _send(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+    async def _send(
+        self, method: str, path: str, body: bytes | None, extra: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         """Status and reply body; reading it stays inside the `try`, since the body can time out or break too."""
-        headers = tracing.outbound_headers()
+        headers = tracing.outbound_headers() | (extra or {})
         if self._auth is not None:
             headers.update(await self._auth.headers(self.base_url))
         if body is not None:

@@ -19,9 +19,9 @@ from orchestrator.domains.food.state import CompletedAction, PendingAction
 REPEAT_WINDOW = timedelta(minutes=30)
 
 
-def idempotency_key(session_id: str, items: list[dict[str, Any]], address_id: str) -> str:
-    """The same session, cart and address always give the same key: a repeated yes is one order."""
-    canonical = json.dumps({"s": session_id, "items": items, "a": address_id}, sort_keys=True)
+def idempotency_key(tenant: str, session_id: str, items: list[dict[str, Any]], address_id: str) -> str:
+    """The same tenant, session, cart and address always give the same key: a repeated yes is one order."""
+    canonical = json.dumps({"t": tenant, "s": session_id, "items": items, "a": address_id}, sort_keys=True)
     return "chat-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
@@ -32,7 +32,7 @@ async def order_proposed(turn: Turn) -> Reply:
     address = quote.get("delivery_address") or {}
     address_id = address.get("address_id") or turn.vars.get("address_id") or turn.vars.get("default_address_id")
     items = turn.vars["cart_items"]
-    key = idempotency_key(turn.session.session_id, items, str(address_id))
+    key = idempotency_key(turn.caller.tenant, turn.session.session_id, items, str(address_id))
     summary = render("order_summary", quote=quote, address=address)
     state.address_id = address_id
     state.pending = PendingAction(

@@ -1,0 +1,101 @@
+"""Request budgets per user, per API key and per tenant, counted with the `limits` library.
+
+`RateLimits.hit` is called once per request, once its caller is known; over any budget it raises
+`RATE_LIMITED` carrying the seconds until that budget's window resets (`retry_after_s`), which the
+HTTP boundary sends as `Retry-After` with status 429 (docs/security-surface.md).
+
+Budgets (`ORCH_RATE_LIMIT_USER`, `_KEY`, `_TENANT`) use the `limits` string syntax (`60/minute`,
+`10/second;500/hour`; empty: no budget) and fixed windows. Counters live in memory (one instance)
+or, with `ORCH_STATE_BACKEND=redis`, in the shared Redis under `<ORCH_STATE_PREFIX>:limits`, so all
+instances spend one budget. A counter store that fails or is slow lets the request through (and
+logs it): the limits protect capacity, they never take the API down with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+
+from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One kind of budget: whom it counts (`scope`) and its windows."""
+
+    scope: str
+    items: tuple[RateLimitItem, ...]
+
+
+class RateLimits:
+    """The deployment's request budgets (see the module docstring)."""
+
+    def __init__(self, storage: Storage, budgets: list[Budget], *, timeout_s: float = 1.0) -> None:
+        self.storage = storage
+        self.limiter = FixedWindowRateLimiter(storage)
+        self.budgets = {budget.scope: budget for budget in budgets if budget.items}
+        self.timeout_s = timeout_s
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        budgets = [
+            Budget("user", tuple(parse_many(settings.rate_limit_user)) if settings.rate_limit_user else ()),
+            Budget("key", tuple(parse_many(settings.rate_limit_key)) if settings.rate_limit_key else ()),
+            Budget("tenant", tuple(parse_many(settings.rate_limit_tenant)) if settings.rate_limit_tenant else ()),
+        ]
+        storage: Storage
+        if settings.state_backend == "redis":
+            url = settings.redis_url.get_secret_value()
+            storage = RedisStorage(
+                "async+" + ("redis+" + url if url.startswith("unix://") else url),
+                implementation="redispy",
+                key_prefix=f"{settings.state_prefix}:limits",
+                socket_timeout=settings.state_timeout_s,
+                socket_connect_timeout=settings.state_timeout_s,
+            )
+        else:
+            storage = MemoryStorage()
+        return cls(storage, budgets, timeout_s=settings.state_timeout_s)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.budgets)
+
+    async def hit(self, *, tenant: str, user: str, key_id: str | None) -> None:
+        """Spend one request of each budget that applies; `RATE_LIMITED` when one is spent."""
+        if not self.budgets:
+            return
+        subjects = {"tenant": tenant, "user": f"{tenant}:{_digest(user)}", "key": key_id}
+        for scope, budget in self.budgets.items():
+            subject = subjects[scope]
+            if subject is None:
+                continue
+            for item in budget.items:
+                try:
+                    allowed = await asyncio.wait_for(self.limiter.hit(item, scope, subject), self.timeout_s)
+                    if allowed:
+                        continue
+                    stats = await asyncio.wait_for(self.limiter.get_window_stats(item, scope, subject), self.timeout_s)
+                except Exception as exc:  # the store failed or is slow: let the request through
+                    logger.warning("rate limit store unavailable, request let through: %r", exc)
+                    return
+                raise ServiceError(
+                    ErrorCode.RATE_LIMITED,
+                    f"too many requests for this {scope}: at most {item}",
+                    retry_after_s=max(0.0, stats.reset_time - time.time()),
+                )
+
+
+def _digest(user: str) -> str:
+    """Users are counted under a digest: the counter store never holds an email address."""
+    return hashlib.sha256(user.encode()).hexdigest()[:32]
