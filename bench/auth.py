@@ -2,7 +2,9 @@
 
 1. Token verification alone, in this process: `TokenVerifier.verify` of one RS256 ID token with the
    issuer's keys cached (median µs per call over `--verify-calls`), beside the cost of the JWT
-   signature check by itself (`jwt.decode`), so the reader sees what is ours and what is RSA.
+   signature check by itself (`jwt.decode`), so the reader sees what is ours and what is RSA; and
+   the caller assertions the orchestrator sends to services: signing (a token reused), verifying a
+   new one and verifying one seen before (`mcp_common.assertions`).
 2. Cached `POST /query` under `wrk -t1 -c32 --latency` with the server as the limit: an orchestrator
    in development mode (the body names the user) and one in production mode (every request carries
    `Authorization: Bearer <ID token>`, verified against a JWKS served on loopback), both on the
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ from ab import parse_wrk
 from ab_trees import REPO, CpuMeter, Processes, free_port
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mcp_common.assertions import AssertionSigner, AssertionVerifier, Keyring
 from orchestrator.security.config import OidcIssuer
 from orchestrator.security.tokens import TokenVerifier
 
@@ -76,6 +80,28 @@ def verify_costs(private: rsa.RSAPrivateKey, jwks_url: str, calls: int) -> tuple
         decode.append((time.perf_counter() - start) * 1e6)
     again, first = asyncio.run(ours())
     return statistics.median(again), statistics.median(first), statistics.median(decode)
+
+
+def assertion_costs(calls: int) -> tuple[float, float, float]:
+    """Median µs per call: signing (reused token), verifying a new assertion, verifying one seen before."""
+    ring = Keyring({"k": b"0123456789abcdef0123456789abcdef"}, "k")
+    signer = AssertionSigner(ring, "orchestrator")
+    verifier = AssertionVerifier(ring, "chargebee")
+    token = signer.sign("chargebee", EMAIL, "default")
+
+    def median_us(action: Callable[[], object]) -> float:
+        samples = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - start) * 1e6)
+        return statistics.median(samples)
+
+    return (
+        median_us(lambda: signer.sign("chargebee", EMAIL, "default")),
+        median_us(lambda: verifier._verify(token)),
+        median_us(lambda: verifier.verify(token)),
+    )
 
 
 def start_stack(processes: Processes, work: Path, private: rsa.RSAPrivateKey) -> tuple[dict[str, tuple[str, int]], str]:
@@ -149,6 +175,12 @@ def main() -> None:
             costs = verify_costs(private, jwks_url, args.verify_calls)
             seen, first, decode = costs
             print(f"verify µs per call: token seen before {seen:.1f}, first sight {first:.1f}, jwt.decode {decode:.1f}")
+            signed = assertion_costs(args.verify_calls)
+            print(
+                "caller assertion µs per call: sign {:.1f}, verify new {:.1f}, verify seen before {:.1f}".format(
+                    *signed
+                )
+            )
             luas = {}
             for label, headers in (("development", {}), ("production", {"Authorization": f"Bearer {token}"})):
                 lua = work / f"{label}.lua"
@@ -175,7 +207,10 @@ def main() -> None:
                     )
         finally:
             processes.stop_all()
-    report = _report(runs, costs, args)
+    report = _report(runs, costs, args) + (
+        f"\n- caller assertions to services: signing {signed[0]:.1f} µs (token reused), verifying"
+        f" {signed[1]:.1f} µs for a new one and {signed[2]:.1f} µs for one seen before"
+    )
     print(report)
     if args.markdown:
         args.markdown.write_text(report)

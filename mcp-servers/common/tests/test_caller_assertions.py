@@ -223,3 +223,24 @@ def test_settings_refuse_short_keys_and_a_signing_kid_outside_the_ring() -> None
     one = BaseServiceSettings(_env_file=None, caller_keys={NEW: SecretStr(SECRETS[NEW])})
     assert one.caller_signer("order") is not None
     assert BaseServiceSettings(_env_file=None).caller_signer("order") is None
+
+
+def test_a_verified_assertion_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = AssertionVerifier(keyring(NEW), "demo", leeway_s=0)
+    checks = 0
+    real = verifier._verify
+
+    def counted(token: str) -> Any:
+        nonlocal checks
+        checks += 1
+        return real(token)
+
+    monkeypatch.setattr(verifier, "_verify", counted)
+    now = int(time.time())
+    token = mint({"iat": now, "exp": now + 1}, SECRETS[NEW])
+    assert [verifier.verify(token).subject for _ in range(3)] == [ADA] * 3
+    assert checks == 1
+    time.sleep(1.2)
+    with pytest.raises(ServiceError, match="expired"):
+        verifier.verify(token)
+    assert checks == 2

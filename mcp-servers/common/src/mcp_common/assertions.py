@@ -26,6 +26,7 @@ tenant) for part of its lifetime, so a caller signs at most once every `reuse_s`
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -160,10 +161,29 @@ class AssertionVerifier:
         self.keyring = keyring
         self.audience = audience
         self._leeway = leeway_s
+        self._verified: dict[bytes, tuple[Assertion, float]] = {}
 
     def verify(self, token: str) -> Assertion:
         """The assertion `token` carries; `UNAUTHENTICATED` when it is malformed, forged, expired,
-        for another audience, signed with an unknown key or any algorithm but HS256."""
+        for another audience, signed with an unknown key or any algorithm but HS256.
+
+        A token that verified is remembered (by its SHA-256) until it expires: signers reuse a token
+        for part of its life, so most calls skip the check. A key removed from the ring therefore
+        stops being accepted within one assertion lifetime (60 s), not at once."""
+        digest = hashlib.sha256(token.encode()).digest()
+        remembered = self._verified.get(digest)
+        if remembered is not None and remembered[1] > time.time():
+            return remembered[0]
+        assertion, expires = self._verify(token)
+        if len(self._verified) >= _CACHE_MAX:
+            now = time.time()
+            self._verified = {k: v for k, v in self._verified.items() if v[1] > now}
+            if len(self._verified) >= _CACHE_MAX:
+                self._verified.clear()
+        self._verified[digest] = (assertion, expires)
+        return assertion
+
+    def _verify(self, token: str) -> tuple[Assertion, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -190,7 +210,7 @@ class AssertionVerifier:
             raise _refused("bad signature") from None
         except jwt.InvalidTokenError as exc:
             raise _refused(type(exc).__name__) from None
-        return _assertion(claims)
+        return _assertion(claims), float(claims["exp"])
 
 
 def _assertion(claims: dict[str, Any]) -> Assertion:
