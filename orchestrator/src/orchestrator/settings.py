@@ -63,7 +63,9 @@ class Settings(BaseSettings):
         default=10.0, ge=0, description="How long API keys are cached in memory: a revoked key works at most this long."
     )
     tenants: dict[str, TenantPolicy] = Field(
-        default_factory=dict, description='Per-tenant policy as a JSON object: tenant → `{"allowed_tools": [...]}`.'
+        default_factory=dict,
+        description='Per-tenant policy as a JSON object: tenant → `{"allowed_tools": [...], "rate_limit_user": '
+        '"…", "rate_limit_tenant": "…"}`.',
     )
     operators: list[EmailStr] = Field(
         default_factory=list, description="Authenticated users who may read /health's topology in production."

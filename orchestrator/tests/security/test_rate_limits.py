@@ -53,6 +53,22 @@ async def test_tenant_and_key_budgets_count_across_users() -> None:
         await limits.hit(tenant="t", user="c@example.com", key_id=None)
 
 
+async def test_a_tenant_may_have_its_own_budgets() -> None:
+    settings = Settings(rate_limit_user="1/minute", tenants={"big": {"rate_limit_user": "3/minute"}})
+    limits = RateLimits.from_settings(settings)
+    for _ in range(3):
+        await limits.hit(tenant="big", user="ada@example.com", key_id=None)
+    with pytest.raises(ServiceError, match="user"):
+        await limits.hit(tenant="big", user="ada@example.com", key_id=None)
+    await limits.hit(tenant="small", user="ada@example.com", key_id=None)
+    with pytest.raises(ServiceError, match="user"):
+        await limits.hit(tenant="small", user="ada@example.com", key_id=None)
+    only_tenants = RateLimits.from_settings(Settings(tenants={"big": {"rate_limit_tenant": "1/minute"}}))
+    assert only_tenants.enabled
+    with pytest.raises(ValueError, match="rate_limit_user"):
+        Settings(tenants={"big": {"rate_limit_user": "lots"}})
+
+
 async def test_no_budget_means_no_limit() -> None:
     limits = RateLimits.from_settings(Settings())
 

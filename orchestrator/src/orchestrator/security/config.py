@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from limits import parse_many
 from pydantic import BaseModel, Field, field_validator
 
 FIREBASE_JWKS_URL = "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
@@ -34,6 +35,23 @@ class TenantPolicy(BaseModel):
     allowed_tools: list[str] | None = Field(
         default=None, description="Tool patterns this tenant's callers may use; unset: ORCH_ALLOWED_TOOLS."
     )
+    rate_limit_user: str | None = Field(
+        default=None, description="Each of this tenant's users' budget (`60/minute`); unset: ORCH_RATE_LIMIT_USER."
+    )
+    rate_limit_tenant: str | None = Field(
+        default=None, description="This tenant's whole budget; unset: ORCH_RATE_LIMIT_TENANT."
+    )
+
+    @field_validator("rate_limit_user", "rate_limit_tenant")
+    @classmethod
+    def _budgets(cls, value: str | None) -> str | None:
+        return _budget(value)
+
+
+def _budget(value: str | None) -> str | None:
+    if value:
+        parse_many(value)  # ValueError names what is wrong
+    return value
 
 
 def firebase_issuer(project_id: str, *, tenant: str | None) -> OidcIssuer:

@@ -5,7 +5,8 @@
 HTTP boundary sends as `Retry-After` with status 429 (docs/security-surface.md).
 
 Budgets (`ORCH_RATE_LIMIT_USER`, `_KEY`, `_TENANT`) use the `limits` string syntax (`60/minute`,
-`10/second;500/hour`; empty: no budget) and fixed windows. Counters live in memory (one instance)
+`10/second;500/hour`; empty: no budget) and fixed windows; a tenant's policy (`ORCH_TENANTS`) may set
+its own user and tenant budgets (`rate_limit_user`, `rate_limit_tenant`). Counters live in memory (one instance)
 or, with `ORCH_STATE_BACKEND=redis`, in the shared Redis under `<ORCH_STATE_PREFIX>:limits`, so all
 instances spend one budget. A counter store that fails or is slow lets the request through (and
 logs it): the limits protect capacity, they never take the API down with them.
@@ -40,10 +41,20 @@ class Budget:
 class RateLimits:
     """The deployment's request budgets (see the module docstring)."""
 
-    def __init__(self, storage: Storage, budgets: list[Budget], *, timeout_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        budgets: list[Budget],
+        *,
+        timeout_s: float = 1.0,
+        tenants: dict[str, list[Budget]] | None = None,
+    ) -> None:
         self.storage = storage
         self.limiter = FixedWindowRateLimiter(storage)
         self.budgets = {budget.scope: budget for budget in budgets if budget.items}
+        self.tenants = {
+            tenant: {budget.scope: budget for budget in own} for tenant, own in (tenants or {}).items() if own
+        }
         self.timeout_s = timeout_s
 
     @classmethod
@@ -53,6 +64,14 @@ class RateLimits:
             Budget("key", tuple(parse_many(settings.rate_limit_key)) if settings.rate_limit_key else ()),
             Budget("tenant", tuple(parse_many(settings.rate_limit_tenant)) if settings.rate_limit_tenant else ()),
         ]
+        tenants = {
+            name: [
+                Budget(scope, tuple(parse_many(value)))
+                for scope, value in (("user", policy.rate_limit_user), ("tenant", policy.rate_limit_tenant))
+                if value
+            ]
+            for name, policy in settings.tenants.items()
+        }
         storage: Storage
         if settings.state_backend == "redis":
             url = settings.redis_url.get_secret_value()
@@ -65,18 +84,19 @@ class RateLimits:
             )
         else:
             storage = MemoryStorage()
-        return cls(storage, budgets, timeout_s=settings.state_timeout_s)
+        return cls(storage, budgets, timeout_s=settings.state_timeout_s, tenants=tenants)
 
     @property
     def enabled(self) -> bool:
-        return bool(self.budgets)
+        return bool(self.budgets or self.tenants)
 
     async def hit(self, *, tenant: str, user: str, key_id: str | None) -> None:
         """Spend one request of each budget that applies; `RATE_LIMITED` when one is spent."""
-        if not self.budgets:
+        budgets = self.budgets | self.tenants.get(tenant, {})
+        if not budgets:
             return
         subjects = {"tenant": tenant, "user": f"{tenant}:{_digest(user)}", "key": key_id}
-        for scope, budget in self.budgets.items():
+        for scope, budget in budgets.items():
             subject = subjects[scope]
             if subject is None:
                 continue

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from food_world import Chat, Food, food_stack
 
+from orchestrator.domains.food.orders import idempotency_key
+
 ADA = "ada@example.com"
 GRACE = "grace@example.com"
 BROWSE = "show me vegetarian mains under 15"
@@ -217,3 +219,16 @@ async def test_another_user_cannot_track_or_cancel_an_order_by_its_id(food: Food
     assert all(tool != "order.cancel_order" for tool, _, _ in made)
     tracking = await food.chat().say("where is my order?")
     assert tracking.data is not None and tracking.data["status"] == "placed"
+
+
+def test_idempotency_keys_differ_by_tenant_session_cart_and_address() -> None:
+    cart = [{"item_id": "m-01", "quantity": 2}]
+    key = idempotency_key("acme", "s-1", cart, "addr-1")
+    assert key == idempotency_key("acme", "s-1", [dict(line) for line in cart], "addr-1")
+    others = [
+        idempotency_key("globex", "s-1", cart, "addr-1"),
+        idempotency_key("acme", "s-2", cart, "addr-1"),
+        idempotency_key("acme", "s-1", [{"item_id": "m-01", "quantity": 3}], "addr-1"),
+        idempotency_key("acme", "s-1", cart, "addr-2"),
+    ]
+    assert key not in others and len(set(others)) == 4
