@@ -24,7 +24,9 @@ def main() -> None:
 @app.command()
 def stack(
     port: Annotated[int, typer.Option(help="Orchestrator port.", envvar="PORT")] = 8080,
-    log_dir: Annotated[Path, typer.Option(help="Where each process writes its JSON logs.")] = Path("var/log"),
+    log_dir: Annotated[
+        Path, typer.Option(help="Where each process writes its JSON logs (<name>.jsonl) and its output (<name>.log).")
+    ] = Path("var/logs"),
 ) -> None:
     """Start every MCP service and the orchestrator on loopback; Ctrl-C stops them all."""
     # SIGTERM (a supervisor, `timeout`, a container stop) unwinds like Ctrl-C, so every child stops.

@@ -85,6 +85,7 @@ class Stack:
         services = {n: url for n, url in self.urls.items() if not n.startswith("orchestrator")}
         proc_env = _base_env(None) | self.caller_keys | {"ORCH_SERVICES": json.dumps(services)}
         proc_env |= dict(env or {}) | {"PORT": str(port)}
+        proc_env |= _log_file_env("ORCH_", name, self.log_dir)
         _start(self, name, [sys.executable, "-m", "orchestrator"], proc_env, f"http://127.0.0.1:{port}", self.log_dir)
         _wait_healthy(self, name, timeout_s, None)
         return self.urls[name]
@@ -117,6 +118,7 @@ def run_stack(
         for svc in services:
             port = (ports or {}).get(svc.name, svc.port)
             proc_env = base_env | {f"{svc.env_prefix}PORT": str(port)}
+            proc_env |= _log_file_env(svc.env_prefix, svc.name, log_dir)
             for setting, target in svc.links:
                 if target in stack.urls:
                     proc_env[f"{svc.env_prefix}{setting}"] = stack.urls[target]
@@ -137,6 +139,7 @@ def run_stack(
             "PORT": str(orchestrator_port),
             "ORCH_SERVICES": json.dumps({s.name: stack.urls[s.name] for s in services}),
         }
+        orch_env |= _log_file_env("ORCH_", "orchestrator", log_dir)
         url = f"http://127.0.0.1:{orchestrator_port}"
         _start(stack, "orchestrator", [sys.executable, "-m", "orchestrator"], orch_env, url, log_dir)
         _wait_healthy(stack, "orchestrator", timeout_s, on_ready)
@@ -151,6 +154,12 @@ def caller_key_env(services: tuple[ServiceProcess, ...] = DEFAULT_SERVICES) -> d
     keys = json.dumps({kid: secrets.token_urlsafe(32)})
     prefixes = ["ORCH_", *(svc.env_prefix for svc in services)]
     return {f"{p}{name}": value for p in prefixes for name, value in (("CALLER_KEYS", keys), ("CALLER_KEY_ID", kid))}
+
+
+def _log_file_env(prefix: str, name: str, log_dir: Path | None) -> dict[str, str]:
+    """`<PREFIX>LOG_FILE=<log_dir>/<name>.jsonl`: the process's JSON lines, which `orchestrator trace` reads
+    (its stdout, the same lines and whatever else it prints, goes to `<name>.log`)."""
+    return {} if log_dir is None else {f"{prefix}LOG_FILE": str(log_dir / f"{name}.jsonl")}
 
 
 def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: str, log_dir: Path | None) -> None:

@@ -1,4 +1,4 @@
-"""LokiHandler against a real loopback fake Loki: payload shape, batching, and failure isolation."""
+"""LokiHandler against a real loopback fake Loki: payload shape, batching, back-off and failure isolation."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ class FakeLoki:
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.status = 204
+        self.statuses: list[int] = []  # answered first, one per push, before `status`
+        self.retry_after: str | None = None  # sent with 429 and 5xx answers
+        self.arrivals: list[float] = []
         self.hold_s = 0.0
         self.release = threading.Event()
         self.url = ""
@@ -42,12 +45,16 @@ class FakeLoki:
 
     async def push(self, request: Request) -> Response:
         self.arrived += 1
+        self.arrivals.append(time.monotonic())
         body = await request.json()
         if self.hold_s:
             await asyncio.to_thread(self.release.wait, self.hold_s)
         self.bodies.append(body)
         self.headers.append(dict(request.headers))
-        return Response(status_code=self.status)
+        status = self.statuses.pop(0) if self.statuses else self.status
+        later = status == 429 or status >= 500
+        headers = {"Retry-After": self.retry_after} if later and self.retry_after is not None else None
+        return Response(status_code=status, headers=headers)
 
     def values(self) -> list[list[Any]]:
         """Every pushed `[timestamp, line, metadata?]`, in push order."""
@@ -170,7 +177,7 @@ def test_the_flush_interval_ships_records_without_an_explicit_flush(
 def test_loki_down_drops_and_counts_without_raising_and_complains_once(
     handlers: Callable[..., LokiHandler], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    handler = handlers(f"http://127.0.0.1:{free_port()}", timeout_s=0.5)
+    handler = handlers(f"http://127.0.0.1:{free_port()}", timeout_s=0.5, max_retries=0)
     log = logger_for(handler)
 
     for attempt in range(3):
@@ -185,7 +192,7 @@ def test_loki_down_drops_and_counts_without_raising_and_complains_once(
 
 def test_an_error_status_from_loki_drops_the_batch(loki: FakeLoki, handlers: Callable[..., LokiHandler]) -> None:
     loki.status = 500
-    handler = handlers(loki.url)
+    handler = handlers(loki.url, max_retries=0)
     log = logger_for(handler)
 
     log.info("one")
@@ -278,3 +285,78 @@ def test_no_handler_without_a_loki_url() -> None:
 @pytest.mark.parametrize("url", ["http://loki:3100", "http://loki:3100/", f"http://loki:3100{PUSH_PATH}"])
 def test_the_push_url_accepts_a_base_url_or_the_full_push_path(url: str, handlers: Callable[..., LokiHandler]) -> None:
     assert handlers(url).push_url == f"http://loki:3100{PUSH_PATH}"
+
+
+def test_429_then_200_retries_the_same_batch_after_retry_after(
+    loki: FakeLoki, handlers: Callable[..., LokiHandler]
+) -> None:
+    loki.statuses, loki.retry_after = [429], "1"
+    handler = handlers(loki.url, backoff_s=0.01, close_timeout_s=5)
+    log = logger_for(handler)
+
+    log.info("one")
+    log.info("two")
+    handler.flush()
+
+    assert loki.arrived == 2
+    assert loki.bodies[0] == loki.bodies[1], "the retry sends the batch Loki refused"
+    assert loki.arrivals[1] - loki.arrivals[0] >= 0.9, "Retry-After: 1 was not honoured"
+    assert (handler.sent, handler.dropped, handler.failed_pushes, handler.retries) == (2, 0, 1, 1)
+
+
+def test_5xx_is_retried_with_backoff_until_it_succeeds(loki: FakeLoki, handlers: Callable[..., LokiHandler]) -> None:
+    loki.statuses = [500, 503, 502]
+    handler = handlers(loki.url, backoff_s=0.01, max_backoff_s=0.05)
+    log = logger_for(handler)
+
+    log.info("persistent")
+    handler.flush()
+
+    assert loki.arrived == 4
+    assert loki.messages()[-1] == "persistent"
+    assert (handler.sent, handler.dropped, handler.failed_pushes, handler.retries) == (1, 0, 3, 3)
+
+
+def test_a_batch_out_of_retries_is_dropped_and_a_400_is_not_retried(
+    loki: FakeLoki, handlers: Callable[..., LokiHandler]
+) -> None:
+    loki.status = 500
+    handler = handlers(loki.url, max_retries=2, backoff_s=0.01)
+    logger_for(handler).info("lost")
+    handler.flush()
+    assert loki.arrived == 3
+    assert (handler.sent, handler.dropped, handler.failed_pushes, handler.retries) == (0, 1, 3, 2)
+
+    loki.status = 400
+    logger_for(handler).info("malformed")
+    handler.flush()
+    assert loki.arrived == 4
+    assert (handler.sent, handler.dropped, handler.failed_pushes) == (0, 2, 4)
+
+
+def test_the_backoff_has_full_jitter_below_its_exponential_cap(handlers: Callable[..., LokiHandler]) -> None:
+    handler = handlers("http://loki:3100", backoff_s=1.0, max_backoff_s=8.0)
+    for attempt, cap in [(0, 1.0), (1, 2.0), (2, 4.0), (3, 8.0), (10, 8.0)]:
+        delays = [handler._delay(attempt, None) for _ in range(200)]
+        assert all(0 <= d <= cap for d in delays)
+        assert max(delays) > cap / 2, "no jitter spread"
+    assert handler._delay(0, 3.0) == 3.0
+    assert handler._delay(0, 3600.0) == 8.0
+
+
+def test_loki_down_keeps_memory_bounded_and_counts_every_record(handlers: Callable[..., LokiHandler]) -> None:
+    handler = handlers(
+        f"http://127.0.0.1:{free_port()}", max_queue=5, batch_size=2, flush_interval_s=0.01, backoff_s=0.05,
+        max_backoff_s=0.05, max_retries=1000, timeout_s=0.2,
+    )  # fmt: skip
+    log = logger_for(handler)
+
+    for n in range(200):
+        log.info("record %d", n)
+    wait_until(lambda: handler.retries >= 3)
+
+    assert handler.pending <= 5, "the queue grew past max_queue while Loki was down"
+    assert handler.dropped >= 200 - 5 - 2  # at most one batch in flight and a full queue are kept
+    handler.close()
+    wait_until(lambda: handler.dropped == 200)  # the batch in flight at close is dropped when its push ends
+    assert (handler.sent, handler.pending) == (0, 0)

@@ -21,7 +21,7 @@ from mcp_common.auth import IdTokens, wants_id_tokens
 from mcp_common.mcp_server import mcp_routes
 from mcp_common.middleware import TraceMiddleware
 from orchestrator import __version__
-from orchestrator.api import errors, health, orchestrate, query, surface
+from orchestrator.api import errors, health, metrics, orchestrate, query, surface
 from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
 from orchestrator.conversation.checks import flow_problems, tool_problems, unserved
 from orchestrator.conversation.planner import FlowPlanner
@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(McpCallerMiddleware, callers=app.state.callers)
     surface.install(app, settings)  # body cap, CORS, Host allowlist, security headers
     app.add_middleware(TraceMiddleware, service="orchestrator")
+    metrics.install(app, settings)  # GET /metrics and request metrics (ORCH_METRICS)
     errors.install(app, as_http_status=settings.errors_as_http_status)
     app.include_router(query.router)
     app.include_router(orchestrate.router)
@@ -129,6 +130,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if plugin is not None:
             _check_tools(settings, plugin, catalog)
         app.state.cache, app.state.llm = cache, llm
+        metrics.bind(app, cache, llm)
         app.state.engine = _engine(settings, catalog, cache, store, llm, prompts, plugin)
         mcp_server: OrchestratorMcpServer = app.state.mcp
         mcp_server.bind(app.state.engine)

@@ -1,4 +1,4 @@
-"""Command line: `orchestrator serve | ask | chat`."""
+"""Command line: `orchestrator serve | ask | chat | keys | trace | errors`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli_keys import keys_app
+from orchestrator.cli_trace import register as register_log_commands
 
 app = typer.Typer(help="MCP orchestrator: answer questions over business data held by MCP services.")
 app.add_typer(keys_app, name="keys")
+register_log_commands(app)  # trace, errors
 console = Console()
 # No answer at all: refused or dropped connection, timeout, a reply that is not HTTP.
 _UNREACHABLE = (OSError, http.client.HTTPException)
@@ -54,16 +56,29 @@ def serve() -> None:
     settings = get_settings()
     handlers = [h for h in [loki_handler(settings)] if h is not None]
     configure_logging(
-        "orchestrator", level=settings.log_level, project_id=settings.gcp_project, extra_handlers=handlers
+        "orchestrator",
+        level=settings.log_level,
+        project_id=settings.gcp_project,
+        extra_handlers=handlers,
+        log_file=settings.log_file,
     )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        timeout_graceful_shutdown=8,
-        server_header=False,
-    )
+    from mcp_common.telemetry import configure_tracing, shutdown_tracing
+    from orchestrator import __version__
+
+    configure_tracing("orchestrator", version=__version__, environment=settings.env, exporter=settings.traces_exporter,
+                      endpoint=settings.otlp_endpoint, headers=settings.otlp_headers,
+                      sample_ratio=settings.traces_sample_ratio, gcp_project=settings.gcp_project)  # fmt: skip
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            timeout_graceful_shutdown=8,
+            server_header=False,
+        )
+    finally:
+        shutdown_tracing()
 
 
 @app.command()

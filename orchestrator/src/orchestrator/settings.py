@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     operators: list[EmailStr] = Field(
         default_factory=list, description="Authenticated users who may read /health's topology in production."
     )
+    metrics: Literal["auto", "on", "off", "operators"] = Field(
+        default="auto",
+        description="GET /metrics (Prometheus text): `on` for whoever reaches the orchestrator, `operators` only for "
+        "authenticated ORCH_OPERATORS, `off` no metrics; `auto`: `on` in development, `operators` in production.",
+    )
     host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     port: int = Field(
         default=8080,
@@ -282,10 +287,19 @@ class Settings(BaseSettings):
         'e.g. `["menu.*", "order.*"]`. Planned calls to any other tool are rejected.',
     )
     log_level: str = Field(default="INFO", description="Minimum log level.")
+    log_file: str | None = Field(
+        default=None, description="Also append the JSON log lines to this file (e.g. var/logs/orchestrator.jsonl)."
+    )
     env: str = Field(default="local", description="Deployment environment name, used as a log label.")
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
+    traces_exporter: Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "console"] = Field(
+        default="none", description="Where spans go: `none` (ids only), OTLP over HTTP or gRPC, Cloud Trace, stdout."
+    )
+    otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset: the exporter's default.")
+    otlp_headers: dict[str, str] = Field(default_factory=dict, description="Headers sent to the collector, JSON.")
+    traces_sample_ratio: float = Field(default=1.0, ge=0, le=1, description="Share of new traces kept.")
 
     @model_validator(mode="after")
     def _browser_surface(self) -> Settings:

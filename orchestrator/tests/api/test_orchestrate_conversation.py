@@ -126,6 +126,7 @@ def test_the_documented_conversation(stack: Stack) -> None:
 
     trace = picks["trace"]
     assert trace["session_id"] == chat.session_id and len(trace["trace_id"]) == 32
+    assert trace["intent_source"] == "rules" and trace["llm_calls"] == []  # no model configured: the rules decide
 
 
 def test_a_new_order_shows_in_the_history_at_once(stack: Stack) -> None:

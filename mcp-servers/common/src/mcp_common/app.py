@@ -19,6 +19,7 @@ from mcp_common.assertions import HEADER, AssertionVerifier, Keyring
 from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
 from mcp_common.mcp_server import build_mcp_server, mcp_routes
+from mcp_common.metrics import Metrics, MetricsMiddleware, metrics_route
 from mcp_common.middleware import TraceMiddleware
 from mcp_common.registry import ToolRegistry
 from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolListing
@@ -91,6 +92,9 @@ def create_service_app(
     if verifier is not None:  # the MCP endpoint names no caller: it needs an assertion as its credential
         app.add_middleware(caller_auth.McpCallerMiddleware, verifier=verifier)
     app.add_middleware(TraceMiddleware, service=registry.service)
+    app.state.metrics = metrics = Metrics(registry.service)  # GET /metrics: RED per route
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.router.routes.append(metrics_route(metrics))
     _add_routes(app, registry, config, verifier)
     return app
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretBytes, SecretStr
@@ -190,15 +191,20 @@ def configure_logging(
     level: str = "INFO",
     project_id: str | None = None,
     extra_handlers: Sequence[logging.Handler] | None = None,
+    log_file: str | Path | None = None,
 ) -> None:
-    """Route the root logger to JSON lines on stdout (plus any extra handlers, e.g. Loki)."""
+    """Route the root logger to JSON lines on stdout (plus any extra handlers, e.g. Loki), and also
+    appended to `log_file` when given (its directory is created), where `orchestrator trace` reads them."""
     formatter = JsonFormatter(service=service, project_id=project_id)
     stdout = logging.StreamHandler(sys.stdout)
-    stdout.setFormatter(formatter)
-    for handler in extra_handlers or ():
+    handlers: list[logging.Handler] = [stdout, *(extra_handlers or ())]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
         handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers = [stdout, *(extra_handlers or ())]
+    root.handlers = handlers
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True  # TraceMiddleware logs each request instead
     for name in ("uvicorn", "uvicorn.error", "httpx", "httpcore", "mcp"):

@@ -4,19 +4,30 @@
 and appends it to a bounded in-memory queue; when the queue is full the record is dropped and
 counted. One daemon thread drains the queue in batches and POSTs each (`urllib.request`, one
 connection per push) to Loki's JSON push API (`/loki/api/v1/push`) with labels `service`, `env`
-and `level` only; `trace_id` and `session_id` travel as Loki 3 structured metadata. A failed push
-(timeout, refused connection, non-2xx) drops its batch and counts it; the only trace it leaves is
-a rate-limited line on stderr, never a log record (which would feed back into the queue).
+and `level` only (a bounded set, as Loki advises: one stream per service, environment and level);
+`trace_id` and `session_id` travel as Loki 3 structured metadata, so one request is found with
+`{service="orchestrator"} | trace_id="<id>"` without a stream per request.
+
+A push that Loki may accept later (429, 5xx, a timeout or refused connection) is retried, up to
+`max_retries` times, after an exponential back-off with full jitter (`backoff_s` doubling up to
+`max_backoff_s`), or after the `Retry-After` Loki sent (capped at `max_backoff_s`); meanwhile new
+records wait in the bounded queue, and what does not fit is dropped and counted, so a Loki that is
+down costs at most `max_queue` records of memory. Any other answer (400: a bad batch) and a batch
+out of retries are dropped and counted. The only trace a failure leaves is a rate-limited line on
+stderr, never a log record (which would feed back into the queue).
 
 Counters for health and metrics: `sent`, `dropped` (queue full, failed push, left at close),
-`failed_pushes`, `pending`. Eventually every handled record is either sent or dropped.
+`failed_pushes` (every failed attempt), `retries`, `pending`. Eventually every handled record is
+either sent or dropped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import logging
+import random
 import sys
 import threading
 import time
@@ -56,6 +67,9 @@ class LokiHandler(logging.Handler):
         flush_interval_s: float = 1.0,
         timeout_s: float = 2.0,
         close_timeout_s: float = 2.0,
+        max_retries: int = 5,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
         level: int = logging.NOTSET,
     ) -> None:
         super().__init__(level)
@@ -64,7 +78,8 @@ class LokiHandler(logging.Handler):
         self.service, self.env = service, env
         self.max_queue, self.batch_size = max_queue, batch_size
         self.flush_interval_s, self.timeout_s, self.close_timeout_s = flush_interval_s, timeout_s, close_timeout_s
-        self.sent = self.dropped = self.failed_pushes = 0
+        self.max_retries, self.backoff_s, self.max_backoff_s = max_retries, backoff_s, max_backoff_s
+        self.sent = self.dropped = self.failed_pushes = self.retries = 0
         self._headers = {"Content-Type": "application/json"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
@@ -157,27 +172,61 @@ class LokiHandler(logging.Handler):
         return not (self._closing or full or self._done < self._flush_target)
 
     def _push(self, batch: list[_Entry]) -> None:
-        request = urllib.request.Request(  # noqa: S310 (the configured Loki URL, http or https)
-            self.push_url, data=_body(self.service, self.env, batch), headers=self._headers, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310 (as above)
-                response.read()
-                ok, outcome = 200 <= response.status < 300, f"HTTP {response.status}"
-        except urllib.error.HTTPError as exc:  # a non-2xx answer
-            exc.close()
-            ok, outcome = False, f"HTTP {exc.code}"
-        except Exception as exc:  # whatever goes wrong, a push costs at most its batch
-            ok, outcome = False, repr(exc)
+        """Push one batch, retrying what Loki may accept later; count it as sent or dropped."""
+        body = _body(self.service, self.env, batch)
+        for attempt in range(self.max_retries + 1):
+            ok, outcome, retry_after = self._send(body)
+            if ok:
+                break
+            with self._cond:
+                self.failed_pushes += 1
+            if retry_after is None or attempt == self.max_retries:
+                break
+            self.retries += 1
+            if not self._wait_before_retry(self._delay(attempt, retry_after or None)):
+                break  # closing: the batch is dropped
         with self._cond:
             if ok:
                 self.sent += len(batch)
             else:
                 self.dropped += len(batch)
-                self.failed_pushes += 1
             self._done += len(batch)
             self._cond.notify_all()
         self._complain(outcome)
+
+    def _send(self, body: bytes) -> tuple[bool, str, float | None]:
+        """(ok, outcome, retry_after): `retry_after` is None when the push must not be retried, 0.0
+        when it may be without a delay named by Loki, else the `Retry-After` seconds."""
+        request = urllib.request.Request(  # noqa: S310 (the configured Loki URL, http or https)
+            self.push_url, data=body, headers=self._headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310 (as above)
+                response.read()
+                return 200 <= response.status < 300, f"HTTP {response.status}", 0.0
+        except urllib.error.HTTPError as exc:  # a non-2xx answer
+            with exc:
+                later = exc.code == 429 or exc.code >= 500
+                return False, f"HTTP {exc.code}", _retry_after(exc.headers.get("Retry-After")) if later else None
+        except Exception as exc:  # timeouts, refused connections, …: Loki may be back soon
+            return False, repr(exc), 0.0
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Loki's `Retry-After` when it named one, else full jitter over the exponential back-off."""
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff_s)
+        return random.uniform(0, min(self.max_backoff_s, self.backoff_s * 2**attempt))  # noqa: S311 (not crypto)
+
+    def _wait_before_retry(self, delay_s: float) -> bool:
+        """Wait `delay_s` unless the handler closes first (then False)."""
+        deadline = time.monotonic() + delay_s
+        with self._cond:
+            while not self._closing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return True
+                self._cond.wait(remaining)
+        return False
 
     def _complain(self, outcome: str) -> None:
         """At most one stderr line a minute, and only while records are being lost."""
@@ -189,6 +238,20 @@ class LokiHandler(logging.Handler):
         message = f"loki: {self.dropped} records dropped so far; last push to {self.push_url}: {outcome}\n"
         with contextlib.suppress(Exception):  # stderr gone at shutdown: nobody left to tell
             sys.stderr.write(redact(message))
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date); 0.0 when absent or unreadable."""
+    if not value:
+        return 0.0
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _body(service: str, env: str, batch: list[_Entry]) -> bytes:

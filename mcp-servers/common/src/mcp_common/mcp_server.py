@@ -98,7 +98,7 @@ def _as_function(registry: ToolRegistry, spec: ToolSpec) -> Callable[..., Corout
         caller = caller_auth.current()  # set when the service has caller keys: the bearer assertion
         call_ctx = CallContext(
             trace_id=ctx.trace_id if ctx else None,
-            span_id=ctx.parent_span_id if ctx else None,
+            span_id=tracing.caller_span_id(),
             session_id=ctx.session_id if ctx else None,
             **({"caller": caller.subject, "tenant": caller.tenant} if caller else {}),
         )

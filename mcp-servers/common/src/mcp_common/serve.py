@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from mcp_common.logs import configure_logging
 from mcp_common.service_settings import BaseServiceSettings
+from mcp_common.telemetry import configure_tracing, shutdown_tracing
 
 SettingsT = TypeVar("SettingsT", bound=BaseServiceSettings)
 
@@ -38,6 +39,20 @@ def run_service(app: FastAPI, settings: BaseServiceSettings, *, service: str) ->
     from mcp_common.loki import loki_handler_from_settings
 
     handlers = [h for h in [loki_handler_from_settings(settings, service=service)] if h is not None]
-    configure_logging(service, level=settings.log_level, project_id=settings.gcp_project, extra_handlers=handlers)
+    configure_logging(
+        service,
+        level=settings.log_level,
+        project_id=settings.gcp_project,
+        extra_handlers=handlers,
+        log_file=settings.log_file,
+    )
     port = int(os.environ.get("PORT", settings.port))
-    uvicorn.run(app, host=settings.host, port=port, log_config=None, timeout_graceful_shutdown=8, server_header=False)
+    configure_tracing(service, version=app.version, environment=settings.env, exporter=settings.traces_exporter,
+                      endpoint=settings.otlp_endpoint, headers=settings.otlp_headers,
+                      sample_ratio=settings.traces_sample_ratio, gcp_project=settings.gcp_project)  # fmt: skip
+    try:
+        uvicorn.run(
+            app, host=settings.host, port=port, log_config=None, timeout_graceful_shutdown=8, server_header=False
+        )
+    finally:
+        shutdown_tracing()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +35,9 @@ class BaseServiceSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     port: Port = 8100
     log_level: str = Field(default="INFO", description="Minimum log level.")
+    log_file: str | None = Field(
+        default=None, description="Also append the JSON log lines to this file (e.g. var/logs/<service>.jsonl)."
+    )
     env: str = Field(default="local", description="Deployment environment name, used as a log label.")
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"],
@@ -57,6 +60,12 @@ class BaseServiceSettings(BaseSettings):
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
+    traces_exporter: Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "console"] = Field(
+        default="none", description="Where spans go: `none` (ids only), OTLP over HTTP or gRPC, Cloud Trace, stdout."
+    )
+    otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset: the exporter's default.")
+    otlp_headers: dict[str, str] = Field(default_factory=dict, description="Headers sent to the collector, JSON.")
+    traces_sample_ratio: float = Field(default=1.0, ge=0, le=1, description="Share of new traces kept.")
 
     @model_validator(mode="after")
     def _caller_keyring(self) -> BaseServiceSettings:

@@ -56,6 +56,8 @@ def install(app: FastAPI, *, as_http_status: bool) -> None:
 
     @app.exception_handler(ServiceError)
     async def domain_error(_: Request, exc: ServiceError) -> JSONResponse:
+        extra = {"event_type": "request_error", "code": exc.code.value}
+        logger.info("request not answered: %s", exc.code.value, extra=extra)  # counted by `orchestrator errors`
         return respond(exc)
 
     @app.exception_handler(RequestValidationError)

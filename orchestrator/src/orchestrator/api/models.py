@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from mcp_common.errors import ErrorBody
-from orchestrator.core.results import Answer, AnswerTrace
+from orchestrator.core.results import Answer, AnswerTrace, LLMCallInfo
 
 
 class QueryRequest(BaseModel):
@@ -91,6 +91,10 @@ class Trace(BaseModel):
     trace_id: str
     session_id: str
     spans: list[Span]
+    intent_source: str | None = Field(
+        default=None, description="Who decided the intent: `rules`, `llm`, or `rules (fallback: <reason>)`."
+    )
+    llm_calls: list[LLMCallInfo] = Field(default_factory=list, description="Model calls made for this turn.")
 
 
 class OrchestrateResponse(BaseModel):

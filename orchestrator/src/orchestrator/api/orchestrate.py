@@ -34,6 +34,12 @@ async def orchestrate(body: OrchestrateRequest, caller: TurnCallerDep, engine: E
         data=answer.data,
         suggestions=answer.suggestions,
         session_id=session_id,
-        trace=Trace(trace_id=answer.trace_id, session_id=session_id, spans=spans),
+        trace=Trace(
+            trace_id=answer.trace_id,
+            session_id=session_id,
+            spans=spans,
+            intent_source=answer.intent_source,
+            llm_calls=answer.trace.llm_calls if answer.trace is not None else [],
+        ),
     )
     return Response(response.model_dump_json(), media_type="application/json")

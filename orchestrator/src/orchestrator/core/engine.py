@@ -21,7 +21,6 @@ cached and whether a session is kept. Nothing here knows a tool, a flow or a dom
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -36,7 +35,8 @@ from orchestrator.core.results import Answer, AnswerTrace
 from orchestrator.core.routes import Route, Routes
 from orchestrator.core.run import Rendered, Run
 from orchestrator.execution.executor import Executor
-from orchestrator.llm.base import recording_calls
+from orchestrator.llm.base import recorded_calls, recording_calls
+from orchestrator.observability import spans
 from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import ValidatedStep, check_plan
 from orchestrator.security.caller import Caller
@@ -85,7 +85,9 @@ class Engine:
         run = Run(request, caller, kind=route.kind, trace_id=_trace_id(), started=time.perf_counter())
         if not route.cache_answers:
             return await self._run(route, run)
+        started = spans.now()
         hit = await self.answers.lookup(run, self.catalog.version)
+        spans.cache_lookup(started, hit.cache_layer if hit is not None else None)
         if hit is not None:
             self._record(run, hit)
             return hit
@@ -107,28 +109,46 @@ class Engine:
         with recording_calls() as calls:
             if route.sessions is not None and isinstance(run.request, Message):
                 message = run.request
-                run.session = await route.sessions.load(message.session_id, run.caller, message.channel)
+                with run.timed("session"), spans.step("session load"):
+                    run.session = await route.sessions.load(message.session_id, run.caller, message.channel)
             with self._session_trace(run):
-                while (plan := await route.planner.plan(run, self.catalog)) is not None:
+                while (plan := await self._plan(route, run)) is not None:
                     await self._execute(run, plan)
-                rendered = await route.renderer.render(run)
+                with run.timed("render"), spans.step("render") as span:
+                    mark = len(calls)
+                    rendered = await route.renderer.render(run)
+                    spans.rendered(span, rendered.renderer, rendered.fallback, calls[mark:])
             run.llm_calls = calls
         if route.sessions is not None and run.session is not None:
             run.session.turns += 1
-            await route.sessions.save(run.session, run.caller)
+            with spans.step("session save"):
+                await route.sessions.save(run.session, run.caller)
         answer = self._answer(run, rendered)
         if route.cache_answers:
             await self.answers.store(run, answer)
         self._record(run, answer)
         return answer
 
+    async def _plan(self, route: Route, run: Run) -> Plan | None:
+        with run.timed("plan"), spans.step("plan") as span:
+            mark = len(calls := recorded_calls())
+            plan = await route.planner.plan(run, self.catalog)
+            spans.planned(span, plan, calls[mark:])
+            return plan
+
     async def _execute(self, run: Run, plan: Plan) -> None:
-        checked = check_plan(plan, self.catalog, run.caller)
+        with run.timed("execute"):
+            await self._validate_and_run(run, plan)
+
+    async def _validate_and_run(self, run: Run, plan: Plan) -> None:
+        with spans.step("validate"):
+            checked = check_plan(plan, self.catalog, run.caller)
         distinct: dict[str, ValidatedStep] = {}
         for step in checked:
             if isinstance(step, ValidatedStep):
                 distinct.setdefault(step.key, step)
-        results = await self.executor.run(list(distinct.values()), run.caller)
+        with spans.step("execute"):
+            results = await self.executor.run(list(distinct.values()), run.caller)
         run.add_stage(plan, checked, results)
 
     @contextlib.contextmanager
@@ -137,8 +157,7 @@ class Engine:
         if run.session is None:
             yield
             return
-        current = tracing.current() or tracing.TraceContext(run.trace_id, tracing.new_span_id())
-        with tracing.use(dataclasses.replace(current, session_id=run.session.session_id)):
+        with tracing.session(run.session.session_id):
             yield
 
     def _answer(self, run: Run, rendered: Rendered) -> Answer:
@@ -165,6 +184,7 @@ class Engine:
             trace_id=run.trace_id,
             trace=trace,
             intent=rendered.intent,
+            intent_source=run.notes.get("intent_source") or (plan.planner if plan is not None else None),
             data=rendered.data,
             suggestions=list(rendered.suggestions),
             session_id=run.session.session_id if run.session is not None else None,

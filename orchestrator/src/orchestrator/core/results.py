@@ -72,6 +72,9 @@ class Answer(BaseModel):
     trace_id: str
     trace: AnswerTrace | None = Field(default=None, description="How the answer was made.")
     intent: str | None = Field(default=None, exclude=True, description="A turn's intent.")
+    intent_source: str | None = Field(
+        default=None, exclude=True, description="Who decided the intent: `rules`, `llm`, `rules (fallback: …)`."
+    )
     data: dict[str, Any] | None = Field(default=None, exclude=True, description="The typed payload behind it.")
     suggestions: list[str] = Field(default_factory=list, exclude=True, description="What the user may say next.")
     session_id: str | None = Field(default=None, exclude=True, description="The conversation of a turn.")

@@ -7,9 +7,13 @@ same facts the same way.
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp_common import tracing
 from orchestrator.core.requests import Request, ToolCall
 from orchestrator.core.results import LLMCallInfo, Source
 from orchestrator.execution.executor import SourceResult
@@ -54,6 +58,17 @@ class Run:
     cache_key: str | None = None
     cache_layer: str | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    """Milliseconds spent per stage of the path (`session`, `plan`, `execute`, `render`), summed over stages."""
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's duration to `stage_ms[stage]`."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_ms[stage] = round(self.stage_ms.get(stage, 0.0) + tracing.elapsed_ms(start), 3)
 
     @property
     def text(self) -> str:

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from mcp_common import tracing
 from mcp_common.errors import ErrorBody, ErrorCode, ServiceError
 from mcp_common.wire import CallContext
+from orchestrator.observability import spans
 from orchestrator.planning.validation import ValidatedStep
 from orchestrator.security.caller import Caller
 from orchestrator.state.base import scoped_key
@@ -86,6 +87,10 @@ class Executor:
         return results
 
     async def _run_step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
+        with spans.tool_call(step) as span:
+            return spans.tool_result(span, await self._step(step, caller))
+
+    async def _step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
         start = time.perf_counter()
         key = await self._cache_key(step, caller)
         if key is None:
@@ -102,16 +107,14 @@ class Executor:
 
     async def _live(self, step: ValidatedStep, caller: Caller, key: str | None) -> SourceResult:
         start = time.perf_counter()
-        with tracing.span("tool_call", target_service=step.tool.service, tool=step.tool.info.name) as span:
-            outcome, attempts = await self._call_with_retries(step, caller)
-            if step.tool.info.writes:
-                # The write may have changed what is cached for this user (even when its answer was an
-                # error or a timeout): their answers and the reads it declares start afresh.
-                await self.cache.invalidate(caller.tenant, caller.user, step.tool.info.invalidates)
-            if isinstance(outcome, ServiceError):
-                span.status = outcome.code.value
-                return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
-            result = outcome
+        outcome, attempts = await self._call_with_retries(step, caller)
+        if step.tool.info.writes:
+            # The write may have changed what is cached for this user (even when its answer was an
+            # error or a timeout): their answers and the reads it declares start afresh.
+            await self.cache.invalidate(caller.tenant, caller.user, step.tool.info.invalidates)
+        if isinstance(outcome, ServiceError):
+            return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
+        result = outcome
         if key:
             await self.cache.set(key, json.dumps(result).encode(), step.tool.info.cache_ttl_s)
         return _ok(step, result, tracing.elapsed_ms(start), cached=False, attempts=attempts)

@@ -90,6 +90,11 @@ def recording_calls() -> Iterator[list[LLMCall]]:
         _calls.reset(token)
 
 
+def recorded_calls() -> list[LLMCall]:
+    """The model calls recorded so far in this context (empty outside `recording_calls()`)."""
+    return _calls.get() or []
+
+
 def record_call(call: LLMCall) -> None:
     """Add a call to the current request's record; a no-op outside `recording_calls()`."""
     calls = _calls.get()

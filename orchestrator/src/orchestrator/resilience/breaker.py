@@ -34,6 +34,8 @@ class CircuitBreaker:
         self._consecutive = 0
         self._opened_at = 0.0
         self._trial_running = False
+        self.opens = 0
+        """How many times the circuit has opened since start (a metric)."""
 
     @property
     def state(self) -> BreakerState:
@@ -78,6 +80,7 @@ class CircuitBreaker:
 
     def _open(self) -> None:
         self._state = "open"
+        self.opens += 1
         self._opened_at = self._clock()
         self._trial_running = False
 

@@ -25,6 +25,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from mcp_common.errors import ErrorCode, ServiceError
+from orchestrator.observability.metrics import rate_limited
 from orchestrator.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class RateLimits:
                 except Exception as exc:  # the store failed or is slow: let the request through
                     logger.warning("rate limit store unavailable, request let through: %r", exc)
                     return
+                rate_limited(scope)
                 raise ServiceError(
                     ErrorCode.RATE_LIMITED,
                     f"too many requests for this {scope}: at most {item}",

@@ -95,6 +95,11 @@ class TieredCache:
         return self.stats.l1_errors
 
     @property
+    def l1_breaker(self) -> CircuitBreaker:
+        """The breaker in front of L1 (its state and opens are metrics)."""
+        return self._breaker
+
+    @property
     def l1_state(self) -> BreakerState:
         """`open` while L1 is skipped after repeated failures."""
         return self._breaker.state

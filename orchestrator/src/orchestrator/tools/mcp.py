@@ -132,11 +132,9 @@ class McpToolSource:
 
     async def call(self, tool: str, arguments: dict[str, Any], context: CallContext) -> dict[str, Any]:
         client = await self._connected()
-        meta: dict[str, Any] | None = None
-        if context.trace_id and context.span_id:
-            meta = {"traceparent": f"00-{context.trace_id}-{context.span_id}-01"}
+        # The SDK client puts the current span's W3C `traceparent` in the request's `_meta` (SEP-414).
         try:
-            result = await client.call_tool(tool, arguments, meta=meta)  # type: ignore[arg-type]
+            result = await client.call_tool(tool, arguments)
         except Exception as exc:
             raise self._failure(exc, f"calling {tool}") from exc
         return result_of(self.name, tool, result, self._declares_output(tool))

@@ -1,0 +1,203 @@
+"""Benchmark: what observability costs on the hot path, each variant against the baseline, in one run.
+
+Cached `POST /query` under `wrk -t1 -c32 --latency` with the server as the limit: one orchestrator
+per variant (an entry of `VARIANTS`: label → environment), all on one chargebee service, answers
+cached; rounds interleaved with the order flipped every other round. Server and wrk CPU are printed
+beside each run, and each variant's req/s as a ratio of the first variant's.
+
+- `tracing off`: `ORCH_TRACES_EXPORTER=none` (spans are still created, for the ids).
+- `tracing on`: every trace sampled (`ORCH_TRACES_SAMPLE_RATIO=1.0`) and exported with `otlp-http` to a
+  sink on loopback that accepts and discards.
+- `metrics off` / `metrics on`: tracing off, Prometheus metrics (`ORCH_METRICS`) off or on (the
+  other variants run with the default, on in development).
+
+Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5] [--markdown FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from ab import parse_wrk
+from ab_trees import REPO, CpuMeter, Processes, free_port
+
+QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
+
+
+def variants(sink: str) -> dict[str, dict[str, str]]:
+    """label → the orchestrator's extra environment; the first is the baseline."""
+    return {
+        "tracing off": {"ORCH_TRACES_EXPORTER": "none"},
+        "tracing on": {
+            "ORCH_TRACES_EXPORTER": "otlp-http",
+            "ORCH_OTLP_ENDPOINT": sink,
+            "ORCH_TRACES_SAMPLE_RATIO": "1.0",
+        },
+        "metrics off": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "off"},
+        "metrics on": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "on"},
+    }
+
+
+@contextmanager
+def discarding_sink() -> Iterator[tuple[str, list[int]]]:
+    """An OTLP/HTTP endpoint on loopback that reads each export, counts its bytes and answers 200."""
+    received: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            received.append(len(self.rfile.read(int(self.headers.get("content-length", 0)))))
+            self.send_response(200)
+            self.send_header("content-type", "application/x-protobuf")
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def start_stack(processes: Processes, sink: str) -> dict[str, tuple[str, int]]:
+    python = sys.executable
+    billing_port = free_port()
+    billing_env = {"PORT": str(billing_port), "CHARGEBEE_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false"}
+    processes.start(
+        "chargebee", [python, "-m", "chargebee_service"], billing_env, REPO, f"http://127.0.0.1:{billing_port}/health"
+    )
+    common = {
+        "ORCH_SERVICES": json.dumps({"chargebee": f"http://127.0.0.1:{billing_port}"}),
+        "ORCH_STATE_BACKEND": "memory",
+        "ORCH_CONVERSATIONS": "none",
+        "ORCH_MCP_SERVERS": "{}",
+        "ORCH_LOG_LEVEL": "WARNING",
+        "ORCH_LOG_PAYLOADS": "false",
+        "ORCH_ANSWER_TTL_S": "3600",
+    }
+    targets: dict[str, tuple[str, int]] = {}
+    for label, extra in variants(sink).items():
+        port = free_port()
+        env = common | extra | {"PORT": str(port)}
+        name = label.replace(" ", "-")
+        pid = processes.start(name, [python, "-m", "orchestrator"], env, REPO, f"http://127.0.0.1:{port}/health")
+        targets[label] = (f"http://127.0.0.1:{port}/query", pid)
+    return targets
+
+
+def wrk_run(url: str, pid: int, lua: Path, duration_s: float) -> dict[str, float]:
+    meter = CpuMeter(pid)
+    out = subprocess.run(
+        ["wrk", "-t1", "-c32", f"-d{duration_s:g}s", "--latency", "-s", str(lua), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cpu = meter.shares()
+    rps, p50, p99, errors = parse_wrk(out)
+    if errors:
+        raise SystemExit(f"wrk reported {errors} socket errors against {url}")
+    return {"rps": rps, "p50": p50, "p99": p99, "server": cpu.server, "wrk": cpu.client}
+
+
+def _warm(url: str) -> None:
+    for _ in range(2):
+        request = urllib.request.Request(
+            url, data=json.dumps(QUESTION).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = json.loads(response.read())
+    if reply.get("cached") is not True:
+        raise SystemExit(f"{url}: not answered from the cache: {reply}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, discarding_sink() as (sink, received):
+        work = Path(tmp)
+        processes = Processes(work)
+        lua = work / "query.lua"
+        lua.write_text(
+            f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(QUESTION))}\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        try:
+            targets = start_stack(processes, sink)
+            for url, pid in targets.values():
+                _warm(url)
+                wrk_run(url, pid, lua, 1)
+            runs: dict[str, list[dict[str, float]]] = {label: [] for label in targets}
+            for number in range(1, args.rounds + 1):
+                order = list(targets) if number % 2 else list(reversed(targets))
+                for label in order:
+                    url, pid = targets[label]
+                    run = wrk_run(url, pid, lua, args.duration)
+                    processes.check()
+                    runs[label].append(run)
+                    print(
+                        f"round {number} {label:<12} {run['rps']:7.0f} req/s  p50 {run['p50']:6.2f} ms"
+                        f"  p99 {run['p99']:6.2f} ms  CPU % server {run['server']:3.0f} wrk {run['wrk']:3.0f}",
+                        flush=True,
+                    )
+        finally:
+            processes.stop_all()
+    report = _report(runs, args, exported=sum(received))
+    print(report)
+    if args.markdown:
+        args.markdown.write_text(report)
+
+
+def _report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace, *, exported: int) -> str:
+    def med(label: str, name: str) -> float:
+        return statistics.median(run[name] for run in runs[label])
+
+    base = next(iter(runs))
+    rows = [
+        f"| variant | req/s | p50 ms | p99 ms | server CPU % | wrk CPU % | req/s ÷ {base} |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    notes = []
+    for label in runs:
+        ratios = [r["rps"] / b["rps"] for r, b in zip(runs[label], runs[base], strict=True)]
+        rows.append(
+            f"| {label} | {med(label, 'rps'):.0f} | {med(label, 'p50'):.2f} | {med(label, 'p99'):.2f} |"
+            f" {med(label, 'server'):.0f} | {med(label, 'wrk'):.0f} | {med(label, 'rps') / med(base, 'rps'):.3f} |"
+        )
+        if label != base:
+            notes.append(f"- {label} / {base} req/s per round: {min(ratios):.3f}-{max(ratios):.3f}")
+    return "\n".join(
+        [
+            f"Cached POST /query, wrk -t1 -c32 -d{args.duration:g}s, median of {args.rounds} interleaved rounds",
+            "",
+            *rows,
+            "",
+            *notes,
+            f"- OTLP bytes received by the sink: {exported}",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Prometheus metrics of one app: its own registry, RED metrics per route, and `GET /metrics`.
+
+Every app (a service, the orchestrator) owns a `Metrics` with its own `CollectorRegistry`, never the
+process-wide default one, so several apps in one process (tests, `bench/`) keep separate counts.
+`MetricsMiddleware` records every HTTP request:
+
+- `http_requests_total{service, route, method, status}`
+- `http_request_duration_seconds{service, route, method}` (histogram)
+
+`route` is the matched route's template (`/mcp/call`, `/mcp`), never the raw path; a request no route
+matched is `other`, so a scanner probing random paths cannot grow the label set. While a request is
+served, `current()` is the app's `Metrics`: code deep in the request (the orchestrator's decision record,
+its rate limits) records into the app that serves it without being handed it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+OTHER = "other"
+"""The label value of anything outside a bounded set: an unmatched route, an unknown tenant."""
+
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+_current: ContextVar[Metrics | None] = ContextVar("metrics", default=None)
+
+
+class Metrics:
+    """One app's registry and its HTTP instruments; subclasses add their own instruments to `registry`."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests served, by route template, method and status code.",
+            ["service", "route", "method", "status"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "http_request_duration_seconds",
+            "Time to serve an HTTP request (to the end of its response), by route template and method.",
+            ["service", "route", "method"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        """The registry in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this the `current()` metrics inside the block (a request, a lifespan)."""
+        token = _current.set(self)
+        try:
+            yield
+        finally:
+            _current.reset(token)
+
+
+def current() -> Metrics | None:
+    """The metrics of the app serving the current request, if it has any."""
+    return _current.get()
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware counting and timing every HTTP request of the app it wraps."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        request = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", ""),
+                   "method": scope["method"]}  # fmt: skip
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with self.metrics.active():
+            try:
+                await self.app(scope, receive, send_status)
+            finally:
+                route, method = route_template(scope, request), _method(scope["method"])
+                self.metrics.requests.labels(self.metrics.service, route, method, str(status)).inc()
+                self.metrics.duration.labels(self.metrics.service, route, method).observe(time.perf_counter() - start)
+
+
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def _method(method: str) -> str:
+    return method if method in _METHODS else OTHER
+
+
+def route_template(scope: Scope, request: Scope) -> str:
+    """The template of the route that served the request, else `other`.
+
+    FastAPI names its own routes in `scope["route"]`; a plain Starlette route (`/mcp`, `/metrics`) is
+    found by matching `request` (the request's type, path and method as they arrived) against the app's.
+    """
+    route = scope.get("route")
+    if route is None:
+        app = scope.get("app")
+        for candidate in getattr(app, "routes", ()):
+            if isinstance(candidate, BaseRoute) and candidate.matches(request)[0] is Match.FULL:
+                route = candidate
+                break
+    if isinstance(route, Route | Mount):
+        return route.path or "/"
+    return OTHER
+
+
+def metrics_response(metrics: Metrics) -> Response:
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+def metrics_route(metrics: Metrics) -> Route:
+    """`GET /metrics`, open to whoever reaches the app (services are internal: loopback or IAM-only)."""
+
+    async def endpoint(_: Request) -> Response:
+        return metrics_response(metrics)
+
+    return Route("/metrics", endpoint, methods=["GET"], include_in_schema=False)

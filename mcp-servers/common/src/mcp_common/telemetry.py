@@ -1,0 +1,88 @@
+"""`configure_tracing`: one OpenTelemetry TracerProvider per process, exporting where a setting says.
+
+Exporters (`<PREFIX>TRACES_EXPORTER`): `none` (spans are still created, so ids propagate and logs
+carry them, but nothing leaves the process), `otlp-http`, `otlp-grpc` (to `<PREFIX>OTLP_ENDPOINT`,
+with `<PREFIX>OTLP_HEADERS`), `cloud-trace` (Google Cloud Trace, project from the environment or
+`gcp_project`), `console` (one JSON document per span on stdout). Sampling is parent-based: a
+request continuing a caller's trace follows the caller's decision, a new trace is kept with
+probability `<PREFIX>TRACES_SAMPLE_RATIO`. Spans leave in batches (`OTEL_BSP_*` tune the batch);
+`shutdown_tracing` flushes what is left when the process exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+from mcp_common import tracing
+
+TracesExporter = Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "console"]
+TRACES_EXPORTERS: tuple[str, ...] = ("none", "otlp-http", "otlp-grpc", "cloud-trace", "console")
+
+_installed: list[TracerProvider] = []
+
+
+def configure_tracing(
+    service_name: str,
+    *,
+    version: str = "",
+    environment: str = "local",
+    exporter: str = "none",
+    endpoint: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    sample_ratio: float = 1.0,
+    gcp_project: str | None = None,
+) -> TracerProvider:
+    """Build the process's TracerProvider and make every span of `mcp_common.tracing` use it."""
+    if exporter not in TRACES_EXPORTERS:
+        raise ValueError(f"traces exporter {exporter!r}: expected one of {', '.join(TRACES_EXPORTERS)}")
+    resource = Resource.create(
+        {"service.name": service_name, "service.version": version, "deployment.environment.name": environment}
+    )
+    provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(sample_ratio)))
+    span_exporter = _exporter(exporter, endpoint, dict(headers or {}), gcp_project)
+    if span_exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    # Installed for our spans only, not as the API's global provider: FastAPI (0.165+) would then add a
+    # second server span and its operation spans to every request, at a cost on the hot path. The MCP SDK
+    # still carries `traceparent` in `_meta` from the current span without it.
+    tracing.install(provider)
+    _installed.append(provider)
+    return provider
+
+
+def shutdown_tracing() -> None:
+    """Flush and close every provider `configure_tracing` built (at process exit)."""
+    while _installed:
+        _installed.pop().shutdown()
+
+
+def _exporter(kind: str, endpoint: str | None, headers: dict[str, str], gcp_project: str | None) -> SpanExporter | None:
+    if kind == "otlp-http":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
+
+        return HttpExporter(endpoint=_http_endpoint(endpoint), headers=headers or None)
+    if kind == "otlp-grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
+
+        return GrpcExporter(endpoint=endpoint, headers=headers or None)
+    if kind == "cloud-trace":
+        from opentelemetry.exporter.cloud_trace import CloudTraceSpanExporter
+
+        return CloudTraceSpanExporter(project_id=gcp_project)  # type: ignore[no-untyped-call]
+    if kind == "console":
+        return ConsoleSpanExporter()
+    return None
+
+
+def _http_endpoint(endpoint: str | None) -> str | None:
+    """A collector's base URL gets OTLP/HTTP's traces path; a full URL is used as it is."""
+    if not endpoint:
+        return None
+    base = endpoint.rstrip("/")
+    return base if base.endswith("/v1/traces") else f"{base}/v1/traces"

@@ -1,0 +1,103 @@
+"""Real processes export their spans over OTLP/HTTP: one `/query` is one trace across three services.
+
+The orchestrator, chargebee and hubspot run as `python -m …` with `*_TRACES_EXPORTER=otlp-http` pointed at
+a receiver on loopback that decodes `ExportTraceServiceRequest` protobufs at `/v1/traces`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from mcp_devtools.stack import DEFAULT_SERVICES, run_stack
+from mcp_devtools.testing import free_port
+
+QUESTION = "what plan am I on, and do I have open deals?"
+
+
+@dataclass
+class Received:
+    """Spans received, as (service.name, trace id, span name, parent span id)."""
+
+    spans: list[tuple[str, str, str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, body: bytes) -> None:
+        request = ExportTraceServiceRequest.FromString(body)
+        with self.lock:
+            for resource_spans in request.resource_spans:
+                attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                for scope in resource_spans.scope_spans:
+                    for span in scope.spans:
+                        service = attrs.get("service.name", "")
+                        self.spans.append((service, span.trace_id.hex(), span.name, span.parent_span_id.hex()))
+
+    def of_trace(self, trace_id: str) -> list[tuple[str, str, str, str]]:
+        with self.lock:
+            return [s for s in self.spans if s[1] == trace_id]
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[str, Received]]:
+    received = Received()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            if self.path != "/v1/traces" or self.headers["content-type"] != "application/x-protobuf":
+                self.send_response(404)
+                self.end_headers()
+                return
+            received.add(body)
+            reply = ExportTraceServiceResponse().SerializeToString()
+            self.send_response(200)
+            self.send_header("content-type", "application/x-protobuf")
+            self.send_header("content-length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    thread.join(5)
+
+
+def test_one_query_exports_one_trace_from_three_processes(receiver: tuple[str, Received], tmp_path: Path) -> None:
+    endpoint, received = receiver
+    services = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot"))
+    env = {"OTEL_BSP_SCHEDULE_DELAY": "100", "ORCH_STATE_BACKEND": "memory", "ORCH_MCP_SERVERS": "{}",
+           "ORCH_CONVERSATIONS": "none"}  # fmt: skip
+    for prefix in ("ORCH_", *(s.env_prefix for s in services)):
+        env |= {f"{prefix}TRACES_EXPORTER": "otlp-http", f"{prefix}OTLP_ENDPOINT": endpoint}
+    ports = {s.name: free_port() for s in services}
+    with run_stack(services=services, ports=ports, orchestrator_port=free_port(), env=env, log_dir=tmp_path) as stack:
+        response = httpx.post(f"{stack.urls['orchestrator']}/query", json={"query": QUESTION,
+                              "email": "ada@example.com"}, timeout=10)  # fmt: skip
+        assert response.status_code == 200
+        trace_id = response.json()["trace_id"]
+        deadline = time.monotonic() + 10
+        while len({s[0] for s in received.of_trace(trace_id)}) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    spans = received.of_trace(trace_id)
+    assert {service for service, *_ in spans} == {"orchestrator", "chargebee", "hubspot"}
+    ids = {name for _, _, name, _ in spans}
+    assert {"POST /query", "plan", "execute", "tool call", "POST /mcp/call", "tool_call"} <= ids
+    roots = [s for s in spans if s[3] == ""]
+    assert [(service, name) for service, _, name, _ in roots] == [("orchestrator", "POST /query")]
