@@ -5,11 +5,10 @@ per variant (an entry of `VARIANTS`: label → environment), all on one chargebe
 cached; rounds interleaved with the order flipped every other round. Server and wrk CPU are printed
 beside each run, and each variant's req/s as a ratio of the first variant's.
 
-- `tracing off`: `ORCH_TRACES_EXPORTER=none` (spans are still created, for the ids).
-- `tracing on`: every trace sampled (`ORCH_TRACES_SAMPLE_RATIO=1.0`) and exported with `otlp-http` to a
-  sink on loopback that accepts and discards.
-- `metrics off` / `metrics on`: tracing off, Prometheus metrics (`ORCH_METRICS`) off or on (the
-  other variants run with the default, on in development).
+- `all off`: `ORCH_TRACES_EXPORTER=none` (spans are still created, for the ids), `ORCH_METRICS=off`.
+- `metrics on`: Prometheus metrics on, tracing not exported.
+- `both on, 10 % of traces` / `every trace`: metrics on, and traces sampled at that ratio and exported
+  with `otlp-http` to a sink on loopback that accepts and discards.
 
 Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5] [--markdown FILE]
 """
@@ -37,17 +36,13 @@ QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 
 def variants(sink: str) -> dict[str, dict[str, str]]:
     """label → the orchestrator's extra environment; the first is the baseline."""
+    exported = {"ORCH_TRACES_EXPORTER": "otlp-http", "ORCH_OTLP_ENDPOINT": sink}
     return {
-        "tracing off": {"ORCH_TRACES_EXPORTER": "none"},
-        "tracing on": {
-            "ORCH_TRACES_EXPORTER": "otlp-http",
-            "ORCH_OTLP_ENDPOINT": sink,
-            "ORCH_TRACES_SAMPLE_RATIO": "1.0",
-        },
-        "metrics off": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "off"},
+        "all off": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "off"},
         "metrics on": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "on"},
+        "both on, 10 % of traces": exported | {"ORCH_TRACES_SAMPLE_RATIO": "0.1", "ORCH_METRICS": "on"},
+        "both on, every trace": exported | {"ORCH_TRACES_SAMPLE_RATIO": "1.0", "ORCH_METRICS": "on"},
     }
-
 
 @contextmanager
 def discarding_sink() -> Iterator[tuple[str, list[int]]]:
