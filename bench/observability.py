@@ -44,6 +44,7 @@ def variants(sink: str) -> dict[str, dict[str, str]]:
         "both on, every trace": exported | {"ORCH_TRACES_SAMPLE_RATIO": "1.0", "ORCH_METRICS": "on"},
     }
 
+
 @contextmanager
 def discarding_sink() -> Iterator[tuple[str, list[int]]]:
     """An OTLP/HTTP endpoint on loopback that reads each export, counts its bytes and answers 200."""
