@@ -96,7 +96,9 @@ def create_app(settings: Settings) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    connector = aiohttp.TCPConnector(limit=settings.max_connections, keepalive_timeout=30)
+    # Idle connections are closed before the services' uvicorn does (5 s): a write is never retried, so it must
+    # not be sent on a connection the service is closing at that moment.
+    connector = aiohttp.TCPConnector(limit=settings.max_connections, keepalive_timeout=4.0)
     timeout = aiohttp.ClientTimeout(total=settings.call_timeout_s, sock_connect=min(1.0, settings.call_timeout_s))
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         store = open_store(settings)
