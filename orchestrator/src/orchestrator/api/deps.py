@@ -39,12 +39,26 @@ async def _caller(request: Request, entry: Literal["query", "orchestrate"], clai
     return caller
 
 
-async def query_caller(body: QueryRequest, request: Request) -> Caller:
+async def query_body(body: QueryRequest) -> QueryRequest:
+    """The `/query` body, parsed and validated once per request (FastAPI caches a dependency's result)."""
+    return body
+
+
+async def turn_body(body: OrchestrateRequest) -> OrchestrateRequest:
+    """The `/orchestrate` body, parsed and validated once per request."""
+    return body
+
+
+QueryBodyDep = Annotated[QueryRequest, Depends(query_body)]
+TurnBodyDep = Annotated[OrchestrateRequest, Depends(turn_body)]
+
+
+async def query_caller(body: QueryBodyDep, request: Request) -> Caller:
     """The caller of a `/query` request."""
     return await _caller(request, "query", str(body.email))
 
 
-async def turn_caller(body: OrchestrateRequest, request: Request) -> Caller:
+async def turn_caller(body: TurnBodyDep, request: Request) -> Caller:
     """The caller of an `/orchestrate` message."""
     return await _caller(request, "orchestrate", str(body.user.email))
 

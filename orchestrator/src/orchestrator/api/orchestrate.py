@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from orchestrator.api.deps import EngineDep, TurnCallerDep
-from orchestrator.api.models import ErrorResponse, OrchestrateRequest, OrchestrateResponse, Span, Trace
+from orchestrator.api.deps import EngineDep, TurnBodyDep, TurnCallerDep
+from orchestrator.api.models import ErrorResponse, OrchestrateResponse, Span, Trace
 from orchestrator.core.requests import Message
 
 router = APIRouter()
@@ -17,7 +17,7 @@ router = APIRouter()
     responses={200: {"model": OrchestrateResponse | ErrorResponse, "description": "A reply, or an error body."}},
     summary="Continue a conversation: browse, recommend, order, track",
 )
-async def orchestrate(body: OrchestrateRequest, caller: TurnCallerDep, engine: EngineDep) -> Response:
+async def orchestrate(body: TurnBodyDep, caller: TurnCallerDep, engine: EngineDep) -> Response:
     """Classifies the message, runs the intent's flow on the MCP services and replies.
 
     Orders are placed or cancelled only after an explicit "yes" to a summary; repeating that

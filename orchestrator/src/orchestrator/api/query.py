@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from orchestrator.api.deps import EngineDep, QueryCallerDep
-from orchestrator.api.models import ErrorResponse, QueryRequest, QueryResponse
+from orchestrator.api.deps import EngineDep, QueryBodyDep, QueryCallerDep
+from orchestrator.api.models import ErrorResponse, QueryResponse
 from orchestrator.core.requests import Question
 
 router = APIRouter()
@@ -17,7 +17,7 @@ router = APIRouter()
     responses={200: {"model": QueryResponse | ErrorResponse, "description": "An answer, or an error body."}},
     summary="Answer a question about the user's data",
 )
-async def query(body: QueryRequest, caller: QueryCallerDep, engine: EngineDep) -> Response:
+async def query(body: QueryBodyDep, caller: QueryCallerDep, engine: EngineDep) -> Response:
     """Plans which tools answer the question, calls them in parallel and composes one answer.
 
     Errors (invalid input, no service reachable, …) also answer 200, with an `error` body, unless

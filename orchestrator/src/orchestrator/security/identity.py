@@ -108,6 +108,8 @@ class Callers:
         email = (credentials.claimed_email or "").strip()
         if not email:
             return ""
+        if credentials.entry != "mcp":  # a body's email was validated with the request model (EmailStr)
+            return email.lower()
         try:
             return str(_EMAIL.validate_python(email)).strip().lower()
         except ValidationError:
