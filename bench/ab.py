@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -44,6 +43,7 @@ from ab_trees import (
     free_port,
     locked,
     outer_env,
+    parse_wrk,
     post_json,
     prepare_tree,
 )
@@ -83,23 +83,6 @@ class CallRun:
     calls_per_s: float
     errors: int  # failed calls, each sent again once (a second failure stops the run)
     cpu: CpuShares  # server: the chargebee service; client: the driver, its start-up included
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(output: str) -> tuple[float, float, float, int]:
-    """Requests/s, p50 ms, p99 ms and socket errors from `wrk --latency` output; non-2xx replies are fatal."""
-    if match := re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output):
-        raise SystemExit(f"wrk saw {match[1]} non-2xx replies:\n{output}")
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", output)
-    percentiles = {
-        p: float(v) * _UNITS[u] for p, v, u in re.findall(r"^\s*(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-    }
-    if rps is None or "50" not in percentiles or "99" not in percentiles:
-        raise SystemExit(f"unexpected wrk output:\n{output}")
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    return float(rps[1]), percentiles["50"], percentiles["99"], errors
 
 
 def run_wrk(target: Target, lua: Path, args: argparse.Namespace, duration_s: float) -> WrkRun:

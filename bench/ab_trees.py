@@ -1,11 +1,13 @@
-"""The A/B benchmark's revisions and processes: git worktrees with their own venvs, servers started
-and stopped, CPU read from /proc. Used by `bench/ab.py`."""
+"""The benchmarks' shared parts: git worktrees with their own venvs, servers started and stopped, CPU
+read from /proc, and `wrk` runs against a cached `/query`. Used by `bench/ab.py`, `bench/auth.py` and
+`bench/observability.py`."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
+import re
 import resource
 import shutil
 import socket
@@ -223,3 +225,51 @@ def post_json(url: str, body: Mapping[str, Any]) -> dict[str, Any]:
     with urllib.request.urlopen(request, timeout=30) as response:
         reply: dict[str, Any] = json.loads(response.read())
         return reply
+
+
+# ---------------------------------------------------------------------------------------- wrk
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> tuple[float, float, float, int]:
+    """Requests/s, p50 ms, p99 ms and socket errors from `wrk --latency` output; non-2xx replies are fatal."""
+    if match := re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output):
+        raise SystemExit(f"wrk saw {match[1]} non-2xx replies:\n{output}")
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", output)
+    percentiles = {
+        p: float(v) * _UNITS[u] for p, v, u in re.findall(r"^\s*(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    }
+    if rps is None or "50" not in percentiles or "99" not in percentiles:
+        raise SystemExit(f"unexpected wrk output:\n{output}")
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return float(rps[1]), percentiles["50"], percentiles["99"], errors
+
+
+def wrk_run(url: str, pid: int, lua: Path, duration_s: float) -> dict[str, float]:
+    """One `wrk -t1 -c32` run against `url`, with the CPU of the server (`pid`) and of wrk beside it."""
+    meter = CpuMeter(pid)
+    out = subprocess.run(
+        ["wrk", "-t1", "-c32", f"-d{duration_s:g}s", "--latency", "-s", str(lua), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cpu = meter.shares()
+    rps, p50, p99, errors = parse_wrk(out)
+    if errors:
+        raise SystemExit(f"wrk reported {errors} socket errors against {url}")
+    return {"rps": rps, "p50": p50, "p99": p99, "server": cpu.server, "wrk": cpu.client}
+
+
+def warm_cache(url: str, question: dict[str, str], headers: dict[str, str] | None = None) -> None:
+    """Ask `question` twice; the second answer must come from the answer cache (the runs measure hits only)."""
+    for _ in range(2):
+        request = urllib.request.Request(
+            url, data=json.dumps(question).encode(), headers={"Content-Type": "application/json"} | (headers or {})
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = json.loads(response.read())
+    if reply.get("cached") is not True:
+        raise SystemExit(f"{url}: not answered from the cache: {reply}")

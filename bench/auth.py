@@ -20,18 +20,15 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jwt
-from ab import parse_wrk
-from ab_trees import REPO, CpuMeter, Processes, free_port
+from ab_trees import REPO, Processes, free_port, warm_cache, wrk_run
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mcp_common.assertions import AssertionSigner, AssertionVerifier, Keyring
@@ -143,21 +140,6 @@ def start_stack(processes: Processes, work: Path, private: rsa.RSAPrivateKey) ->
     return targets, jwks_url
 
 
-def wrk_run(url: str, pid: int, lua: Path, duration_s: float) -> dict[str, float]:
-    meter = CpuMeter(pid)
-    out = subprocess.run(
-        ["wrk", "-t1", "-c32", f"-d{duration_s:g}s", "--latency", "-s", str(lua), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    cpu = meter.shares()
-    rps, p50, p99, errors = parse_wrk(out)
-    if errors:
-        raise SystemExit(f"wrk reported {errors} socket errors against {url}")
-    return {"rps": rps, "p50": p50, "p99": p99, "server": cpu.server, "wrk": cpu.client}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
@@ -190,7 +172,7 @@ def main() -> None:
                 lua.write_text("\n".join(lines) + "\n")
                 luas[label] = lua
                 url, pid = targets[label]
-                _warm(url, headers)
+                warm_cache(url, QUESTION, headers)
                 wrk_run(url, pid, lua, 1)
             runs: dict[str, list[dict[str, float]]] = {label: [] for label in targets}
             for number in range(1, args.rounds + 1):
@@ -214,17 +196,6 @@ def main() -> None:
     print(report)
     if args.markdown:
         args.markdown.write_text(report)
-
-
-def _warm(url: str, headers: dict[str, str]) -> None:
-    for _ in range(2):
-        request = urllib.request.Request(
-            url, data=json.dumps(QUESTION).encode(), headers={"Content-Type": "application/json"} | headers
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            reply = json.loads(response.read())
-    if reply.get("cached") is not True:
-        raise SystemExit(f"{url}: not answered from the cache: {reply}")
 
 
 def _report(

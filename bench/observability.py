@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ab import parse_wrk
-from ab_trees import REPO, CpuMeter, Processes, free_port
+from ab_trees import REPO, Processes, free_port, warm_cache, wrk_run
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 
@@ -99,32 +96,6 @@ def start_stack(processes: Processes, sink: str) -> dict[str, tuple[str, int]]:
     return targets
 
 
-def wrk_run(url: str, pid: int, lua: Path, duration_s: float) -> dict[str, float]:
-    meter = CpuMeter(pid)
-    out = subprocess.run(
-        ["wrk", "-t1", "-c32", f"-d{duration_s:g}s", "--latency", "-s", str(lua), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    cpu = meter.shares()
-    rps, p50, p99, errors = parse_wrk(out)
-    if errors:
-        raise SystemExit(f"wrk reported {errors} socket errors against {url}")
-    return {"rps": rps, "p50": p50, "p99": p99, "server": cpu.server, "wrk": cpu.client}
-
-
-def _warm(url: str) -> None:
-    for _ in range(2):
-        request = urllib.request.Request(
-            url, data=json.dumps(QUESTION).encode(), headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            reply = json.loads(response.read())
-    if reply.get("cached") is not True:
-        raise SystemExit(f"{url}: not answered from the cache: {reply}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=6)
@@ -142,7 +113,7 @@ def main() -> None:
         try:
             targets = start_stack(processes, sink)
             for url, pid in targets.values():
-                _warm(url)
+                warm_cache(url, QUESTION)
                 wrk_run(url, pid, lua, 1)
             runs: dict[str, list[dict[str, float]]] = {label: [] for label in targets}
             for number in range(1, args.rounds + 1):
