@@ -62,12 +62,12 @@ def serve() -> None:
         extra_handlers=handlers,
         log_file=settings.log_file,
     )
-    from mcp_common.telemetry import configure_tracing, shutdown_tracing
+    from mcp_common.telemetry import configure_tracing_from, shutdown_tracing
     from orchestrator import __version__
 
-    configure_tracing("orchestrator", version=__version__, environment=settings.env, exporter=settings.traces_exporter,
-                      endpoint=settings.otlp_endpoint, headers=settings.otlp_headers,
-                      sample_ratio=settings.traces_sample_ratio, gcp_project=settings.gcp_project)  # fmt: skip
+    configure_tracing_from(
+        "orchestrator", settings, version=__version__, environment=settings.env, gcp_project=settings.gcp_project
+    )
     try:
         uvicorn.run(
             create_app(settings),

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mcp_common.assertions import CallerKeys
 from mcp_common.auth import ServiceAuth
+from mcp_common.telemetry import TracingSettings
 from orchestrator.security.config import OidcIssuer, TenantPolicy
 from orchestrator.tools.mcp_config import SERVER_NAME, McpServerConfig
 
@@ -24,7 +25,7 @@ class McpKey(BaseModel):
     )
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, TracingSettings):
     """Configuration of one orchestrator instance (see `.env.example`)."""
 
     model_config = SettingsConfigDict(env_prefix="ORCH_", env_file=".env", extra="ignore", env_ignore_empty=True)
@@ -294,12 +295,6 @@ class Settings(BaseSettings):
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
-    traces_exporter: Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "console"] = Field(
-        default="none", description="Where spans go: `none` (ids only), OTLP over HTTP or gRPC, Cloud Trace, stdout."
-    )
-    otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset: the exporter's default.")
-    otlp_headers: dict[str, str] = Field(default_factory=dict, description="Headers sent to the collector, JSON.")
-    traces_sample_ratio: float = Field(default=1.0, ge=0, le=1, description="Share of new traces kept.")
 
     @model_validator(mode="after")
     def _browser_surface(self) -> Settings:

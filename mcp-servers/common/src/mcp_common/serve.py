@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from mcp_common.logs import configure_logging
 from mcp_common.service_settings import BaseServiceSettings
-from mcp_common.telemetry import configure_tracing, shutdown_tracing
+from mcp_common.telemetry import configure_tracing_from, shutdown_tracing
 
 SettingsT = TypeVar("SettingsT", bound=BaseServiceSettings)
 
@@ -47,9 +47,9 @@ def run_service(app: FastAPI, settings: BaseServiceSettings, *, service: str) ->
         log_file=settings.log_file,
     )
     port = int(os.environ.get("PORT", settings.port))
-    configure_tracing(service, version=app.version, environment=settings.env, exporter=settings.traces_exporter,
-                      endpoint=settings.otlp_endpoint, headers=settings.otlp_headers,
-                      sample_ratio=settings.traces_sample_ratio, gcp_project=settings.gcp_project)  # fmt: skip
+    configure_tracing_from(
+        service, settings, version=app.version, environment=settings.env, gcp_project=settings.gcp_project
+    )
     try:
         uvicorn.run(
             app, host=settings.host, port=port, log_config=None, timeout_graceful_shutdown=8, server_header=False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mcp_common.app import ServiceConfig
 from mcp_common.assertions import AssertionSigner, CallerKeys, Keyring, caller_signer
 from mcp_common.auth import IdTokens, ServiceAuth, wants_id_tokens
+from mcp_common.telemetry import TracingSettings
 
 Port = Annotated[int, Field(description="TCP port; the bare `PORT` variable (Cloud Run) wins.")]
 """The listening port; a service states its default as `port: Port = 8103`."""
@@ -23,7 +24,7 @@ DatabaseUrl = Annotated[
 """The URL of a service's own database; a service states its SQLite default as `database_url: DatabaseUrl = ...`."""
 
 
-class BaseServiceSettings(BaseSettings):
+class BaseServiceSettings(BaseSettings, TracingSettings):
     """Common service settings. Subclasses set `env_prefix` (e.g. `CHARGEBEE_`) and a default port.
 
     A subclass's `model_config = SettingsConfigDict(env_prefix=...)` is merged with this one.
@@ -60,12 +61,6 @@ class BaseServiceSettings(BaseSettings):
     loki_url: str | None = Field(default=None, description="Grafana Loki base URL; unset disables Loki.")
     loki_token: SecretStr | None = Field(default=None, description="Bearer token for Loki, if required.")
     gcp_project: str | None = Field(default=None, description="Project id for Cloud Logging trace links.")
-    traces_exporter: Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "console"] = Field(
-        default="none", description="Where spans go: `none` (ids only), OTLP over HTTP or gRPC, Cloud Trace, stdout."
-    )
-    otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset: the exporter's default.")
-    otlp_headers: dict[str, str] = Field(default_factory=dict, description="Headers sent to the collector, JSON.")
-    traces_sample_ratio: float = Field(default=1.0, ge=0, le=1, description="Share of new traces kept.")
 
     @model_validator(mode="after")
     def _caller_keyring(self) -> BaseServiceSettings:

@@ -18,6 +18,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from pydantic import BaseModel, Field
 
 from mcp_common import tracing
 
@@ -25,6 +26,33 @@ TracesExporter = Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "conso
 TRACES_EXPORTERS: tuple[str, ...] = ("none", "otlp-http", "otlp-grpc", "cloud-trace", "console")
 
 _installed: list[TracerProvider] = []
+
+
+class TracingSettings(BaseModel):
+    """The tracing settings every process has (under its own prefix: `ORCH_`, `CHARGEBEE_`, …)."""
+
+    traces_exporter: TracesExporter = Field(
+        default="none", description="Where spans go: `none` (ids only), OTLP over HTTP or gRPC, Cloud Trace, stdout."
+    )
+    otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset: the exporter's default.")
+    otlp_headers: dict[str, str] = Field(default_factory=dict, description="Headers sent to the collector, JSON.")
+    traces_sample_ratio: float = Field(default=1.0, ge=0, le=1, description="Share of new traces kept.")
+
+
+def configure_tracing_from(
+    service_name: str, settings: TracingSettings, *, version: str, environment: str, gcp_project: str | None
+) -> TracerProvider:
+    """`configure_tracing` with a process's settings."""
+    return configure_tracing(
+        service_name,
+        version=version,
+        environment=environment,
+        exporter=settings.traces_exporter,
+        endpoint=settings.otlp_endpoint,
+        headers=settings.otlp_headers,
+        sample_ratio=settings.traces_sample_ratio,
+        gcp_project=gcp_project,
+    )
 
 
 def configure_tracing(
