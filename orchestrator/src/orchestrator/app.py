@@ -15,11 +15,12 @@ from pathlib import Path
 
 import aiohttp
 from fastapi import FastAPI
+from starlette.routing import Route as HttpRoute
 
 from mcp_common.assertions import caller_signer
 from mcp_common.auth import IdTokens, wants_id_tokens
 from mcp_common.mcp_server import mcp_routes
-from mcp_common.middleware import TraceMiddleware
+from mcp_common.middleware import NATIVE_TELEMETRY_OFF
 from orchestrator import __version__
 from orchestrator.api import errors, health, metrics, orchestrate, query, surface
 from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
@@ -72,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Answers natural-language questions over business data held by MCP services.",
         lifespan=_lifespan,
+        telemetry=NATIVE_TELEMETRY_OFF,
         docs_url="/docs" if surface.docs_enabled(settings) else None,
         redoc_url="/redoc" if surface.docs_enabled(settings) else None,
         openapi_url="/openapi.json" if surface.docs_enabled(settings) else None,
@@ -81,11 +83,12 @@ def create_app(settings: Settings) -> FastAPI:
     check_mode(settings)
     app.state.callers = Callers(settings, tokens=token_verifier(settings))
     app.state.mcp = OrchestratorMcpServer(settings)
-    app.router.routes.extend(mcp_routes(app.state.mcp, settings.allowed_hosts))
-    app.add_middleware(McpCallerMiddleware, callers=app.state.callers)
-    surface.install(app, settings)  # body cap, CORS, Host allowlist, security headers
-    app.add_middleware(TraceMiddleware, service="orchestrator")
-    metrics.install(app, settings)  # GET /metrics and request metrics (ORCH_METRICS)
+    for route in mcp_routes(app.state.mcp, settings.allowed_hosts):
+        if isinstance(route, HttpRoute):  # the caller is named on /mcp only: no layer on the other routes
+            route.app = McpCallerMiddleware(route.app, callers=app.state.callers)
+        app.router.routes.append(route)
+    surface.install(app, settings)  # Host allowlist, security headers, body cap, CORS
+    metrics.install(app, settings)  # the request's span, metrics (ORCH_METRICS) and access log; GET /metrics
     errors.install(app, as_http_status=settings.errors_as_http_status)
     app.include_router(query.router)
     app.include_router(orchestrate.router)

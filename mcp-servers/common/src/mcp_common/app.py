@@ -19,8 +19,8 @@ from mcp_common.assertions import HEADER, AssertionVerifier, Keyring
 from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
 from mcp_common.mcp_server import build_mcp_server, mcp_routes
-from mcp_common.metrics import Metrics, MetricsMiddleware, metrics_route
-from mcp_common.middleware import TraceMiddleware
+from mcp_common.metrics import Metrics, metrics_route
+from mcp_common.middleware import NATIVE_TELEMETRY_OFF, TelemetryMiddleware
 from mcp_common.registry import ToolRegistry
 from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolListing
 
@@ -86,14 +86,18 @@ def create_service_app(
             yield
 
     routes = mcp_routes(mcp_server, config.allowed_hosts)  # also creates the session manager
-    app = FastAPI(title=f"{registry.service} MCP service", version=registry.version, lifespan=app_lifespan)
+    app = FastAPI(
+        title=f"{registry.service} MCP service",
+        version=registry.version,
+        lifespan=app_lifespan,
+        telemetry=NATIVE_TELEMETRY_OFF,
+    )
     app.router.routes.extend(routes)
     verifier = config.caller_verifier(registry.service)
     if verifier is not None:  # the MCP endpoint names no caller: it needs an assertion as its credential
         app.add_middleware(caller_auth.McpCallerMiddleware, verifier=verifier)
-    app.add_middleware(TraceMiddleware, service=registry.service)
     app.state.metrics = metrics = Metrics(registry.service)  # GET /metrics: RED per route
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(TelemetryMiddleware, service=registry.service, metrics=metrics)
     app.router.routes.append(metrics_route(metrics))
     _add_routes(app, registry, config, verifier)
     return app

@@ -2,7 +2,7 @@
 
 Every app (a service, the orchestrator) owns a `Metrics` with its own `CollectorRegistry`, never the
 process-wide default one, so several apps in one process (tests, `bench/`) keep separate counts.
-`MetricsMiddleware` records every HTTP request:
+`mcp_common.middleware.TelemetryMiddleware` records every HTTP request through `Metrics.record`:
 
 - `http_requests_total{service, route, method, status}`
 - `http_request_duration_seconds{service, route, method}` (histogram)
@@ -15,16 +15,15 @@ its rate limits) records into the app that serves it without being handed it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 OTHER = "other"
 """The label value of anything outside a bounded set: an unmatched route, an unknown tenant."""
@@ -58,6 +57,19 @@ class Metrics:
         """The registry in the Prometheus text format."""
         return generate_latest(self.registry)
 
+    def enter(self) -> Token[Metrics | None]:
+        """Make this the `current()` metrics until `leave(token)` (a request's span)."""
+        return _current.set(self)
+
+    def leave(self, token: Token[Metrics | None]) -> None:
+        _current.reset(token)
+
+    def record(self, scope: Scope, arrived: Scope, status: int, seconds: float) -> None:
+        """Count and time one served request; `arrived` is its type, path and method as they arrived."""
+        route, method = route_template(scope, arrived), _method(scope["method"])
+        self.requests.labels(self.service, route, method, str(status)).inc()
+        self.duration.labels(self.service, route, method).observe(seconds)
+
     @contextmanager
     def active(self) -> Iterator[None]:
         """Make this the `current()` metrics inside the block (a request, a lifespan)."""
@@ -71,37 +83,6 @@ class Metrics:
 def current() -> Metrics | None:
     """The metrics of the app serving the current request, if it has any."""
     return _current.get()
-
-
-class MetricsMiddleware:
-    """Pure ASGI middleware counting and timing every HTTP request of the app it wraps."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-        request = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", ""),
-                   "method": scope["method"]}  # fmt: skip
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        with self.metrics.active():
-            try:
-                await self.app(scope, receive, send_status)
-            finally:
-                route, method = route_template(scope, request), _method(scope["method"])
-                self.metrics.requests.labels(self.metrics.service, route, method, str(status)).inc()
-                self.metrics.duration.labels(self.metrics.service, route, method).observe(time.perf_counter() - start)
 
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})

@@ -1,7 +1,8 @@
 """`configure_tracing`: one OpenTelemetry TracerProvider per process, exporting where a setting says.
 
 Exporters (`<PREFIX>TRACES_EXPORTER`): `none` (spans are still created, so ids propagate and logs
-carry them, but nothing leaves the process), `otlp-http`, `otlp-grpc` (to `<PREFIX>OTLP_ENDPOINT`,
+carry them, but nothing leaves the process, and a new trace's spans are not even recorded: no
+attributes, no events, which is most of a span's cost), `otlp-http`, `otlp-grpc` (to `<PREFIX>OTLP_ENDPOINT`,
 with `<PREFIX>OTLP_HEADERS`), `cloud-trace` (Google Cloud Trace, project from the environment or
 `gcp_project`), `console` (one JSON document per span on stdout). Sampling is parent-based: a
 request continuing a caller's trace follows the caller's decision, a new trace is kept with
@@ -17,7 +18,7 @@ from typing import Literal
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
 from pydantic import BaseModel, Field
 
 from mcp_common import tracing
@@ -72,8 +73,11 @@ def configure_tracing(
     resource = Resource.create(
         {"service.name": service_name, "service.version": version, "deployment.environment.name": environment}
     )
-    provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(sample_ratio)))
     span_exporter = _exporter(exporter, endpoint, dict(headers or {}), gcp_project)
+    # Nothing exported: a new trace is not recorded; a caller's sampled trace still is, so the decision
+    # travels on to the services.
+    root = TraceIdRatioBased(sample_ratio) if span_exporter is not None else ALWAYS_OFF
+    provider = TracerProvider(resource=resource, sampler=ParentBased(root))
     if span_exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(span_exporter))
     # Installed for our spans only, not as the API's global provider: FastAPI (0.165+) would then add a

@@ -7,7 +7,8 @@ carries; each route's dependency only says where its body names the user.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Generic, Literal, TypeVar
 
 from fastapi import Depends, Request
 
@@ -17,6 +18,8 @@ from orchestrator.core.engine import Engine
 from orchestrator.security.caller import Caller
 from orchestrator.security.identity import Callers, Credentials
 from orchestrator.settings import Settings
+
+B = TypeVar("B")
 
 
 async def get_engine(request: Request) -> Engine:
@@ -39,31 +42,30 @@ async def _caller(request: Request, entry: Literal["query", "orchestrate"], clai
     return caller
 
 
-async def query_body(body: QueryRequest) -> QueryRequest:
-    """The `/query` body, parsed and validated once per request (FastAPI caches a dependency's result)."""
-    return body
+@dataclass(frozen=True)
+class Admitted(Generic[B]):
+    """A request let in: its validated body, its caller (rate limits spent) and the engine to serve it.
+
+    One dependency per route gives all three: FastAPI's dependency machinery costs each request per
+    dependency, and the body is validated once.
+    """
+
+    body: B
+    caller: Caller
+    engine: Engine
 
 
-async def turn_body(body: OrchestrateRequest) -> OrchestrateRequest:
-    """The `/orchestrate` body, parsed and validated once per request."""
-    return body
+async def admit_query(body: QueryRequest, request: Request) -> Admitted[QueryRequest]:
+    """A `/query` request: the caller named by its credentials and the body's email."""
+    return Admitted(body, await _caller(request, "query", body.email), request.app.state.engine)
 
 
-QueryBodyDep = Annotated[QueryRequest, Depends(query_body)]
-TurnBodyDep = Annotated[OrchestrateRequest, Depends(turn_body)]
-
-
-async def query_caller(body: QueryBodyDep, request: Request) -> Caller:
-    """The caller of a `/query` request."""
-    return await _caller(request, "query", str(body.email))
-
-
-async def turn_caller(body: TurnBodyDep, request: Request) -> Caller:
-    """The caller of an `/orchestrate` message."""
-    return await _caller(request, "orchestrate", str(body.user.email))
+async def admit_turn(body: OrchestrateRequest, request: Request) -> Admitted[OrchestrateRequest]:
+    """An `/orchestrate` message: the caller named by its credentials and the body's user."""
+    return Admitted(body, await _caller(request, "orchestrate", body.user.email), request.app.state.engine)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-QueryCallerDep = Annotated[Caller, Depends(query_caller)]
-TurnCallerDep = Annotated[Caller, Depends(turn_caller)]
+AdmittedQuery = Annotated[Admitted[QueryRequest], Depends(admit_query)]
+AdmittedTurn = Annotated[Admitted[OrchestrateRequest], Depends(admit_turn)]

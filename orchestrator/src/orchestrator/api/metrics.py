@@ -10,7 +10,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from mcp_common.metrics import MetricsMiddleware, metrics_response
+from mcp_common.metrics import metrics_response
+from mcp_common.middleware import TelemetryMiddleware
 from orchestrator.api.health import _operator
 from orchestrator.llm.base import LLM
 from orchestrator.llm.resilient import ResilientLLM
@@ -27,15 +28,17 @@ def access(settings: Settings) -> str:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """The metrics middleware (outermost: it times everything) and the route, unless metrics are off."""
+    """The telemetry middleware (outermost of the app's own: it times everything), with metrics and
+    their route unless metrics are off."""
     mode = access(settings)
     app.state.metrics = None
     if mode == "off":
+        app.add_middleware(TelemetryMiddleware, service="orchestrator")
         return
     tenants = {settings.tenant, *settings.tenants}
     metrics = OrchestratorMetrics(tenants=tenants, session_ttl_s=settings.session_ttl_s)
     app.state.metrics = metrics
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(TelemetryMiddleware, service="orchestrator", metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)
     async def scrape(request: Request) -> Response:

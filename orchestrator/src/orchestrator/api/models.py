@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from mcp_common.emails import Email
 from mcp_common.errors import ErrorBody
 from orchestrator.core.results import Answer, AnswerTrace, LLMCallInfo
 
@@ -19,7 +20,7 @@ class QueryRequest(BaseModel):
     """A one-shot question asked on behalf of a user."""
 
     query: str = Field(min_length=1, max_length=2000, description="The question, in natural language.")
-    email: EmailStr = Field(description="The user the question is about; only their data is read.")
+    email: Email = Field(description="The user the question is about; only their data is read.")
 
     @field_validator("query")
     @classmethod
@@ -48,7 +49,7 @@ class ErrorResponse(BaseModel):
 
 
 class OrchestrateUser(BaseModel):
-    email: EmailStr = Field(description="The user the conversation acts for; only their data is read or changed.")
+    email: Email = Field(description="The user the conversation acts for; only their data is read or changed.")
 
 
 class OrchestrateRequest(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from orchestrator.api.deps import EngineDep, QueryBodyDep, QueryCallerDep
+from orchestrator.api.deps import AdmittedQuery
 from orchestrator.api.models import ErrorResponse, QueryResponse
 from orchestrator.core.requests import Question
 
@@ -17,12 +17,12 @@ router = APIRouter()
     responses={200: {"model": QueryResponse | ErrorResponse, "description": "An answer, or an error body."}},
     summary="Answer a question about the user's data",
 )
-async def query(body: QueryBodyDep, caller: QueryCallerDep, engine: EngineDep) -> Response:
+async def query(admitted: AdmittedQuery) -> Response:
     """Plans which tools answer the question, calls them in parallel and composes one answer.
 
     Errors (invalid input, no service reachable, …) also answer 200, with an `error` body, unless
     the orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
     """
-    answer = await engine.handle(Question(body.query), caller)
+    answer = await admitted.engine.handle(Question(admitted.body.query), admitted.caller)
     # Serialised once here: the answer is already validated, FastAPI need not validate it again.
     return Response(answer.model_dump_json(), media_type="application/json")

@@ -9,6 +9,7 @@ model fallback), never longer than their shortest-lived source.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -40,12 +41,14 @@ class AnswerCache:
         if hit is None:
             return None
         run.cache_layer = hit.layer
-        cached = Answer.model_validate_json(hit.value)
-        sources = [source.model_copy(update={"cached": True}) for source in cached.sources]
-        trace = AnswerTrace(planner="answer-cache", synthesizer="answer-cache")
-        update = {"cached": True, "cache_layer": hit.layer, "sources": sources, "trace_id": run.trace_id,
-                  "timestamp": datetime.now(UTC), "trace": trace}  # fmt: skip
-        return cached.model_copy(update=update)
+        # Re-stamped before it is validated, so the answer is built once (no copies of it or its sources).
+        stored = json.loads(hit.value)
+        for source in stored.get("sources", ()):
+            source["cached"] = True
+        trace = {"planner": "answer-cache", "synthesizer": "answer-cache"}
+        stored |= {"cached": True, "cache_layer": hit.layer, "trace_id": run.trace_id,
+                   "timestamp": datetime.now(UTC), "trace": trace}  # fmt: skip
+        return Answer.model_validate(stored)
 
     async def flight(self, run: Run, compute: Callable[[], Awaitable[Answer]]) -> tuple[Answer, bool]:
         """`compute()`'s answer, or (joined) the answer another request of this caller is computing."""

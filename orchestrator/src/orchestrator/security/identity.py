@@ -24,8 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from mcp_common.emails import Email
 from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator.security.caller import Caller
 from orchestrator.security.keys import ApiKey, ApiKeyStore, looks_like_key
@@ -33,7 +34,7 @@ from orchestrator.security.tokens import TokenVerifier
 from orchestrator.settings import McpKey, Settings
 
 USER_HEADER = "x-user-email"
-_EMAIL = TypeAdapter(EmailStr)
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Callers:
         email = (credentials.claimed_email or "").strip()
         if not email:
             return ""
-        if credentials.entry != "mcp":  # a body's email was validated with the request model (EmailStr)
+        if credentials.entry != "mcp":  # a body's email was validated with the request model (Email)
             return email.lower()
         try:
             return str(_EMAIL.validate_python(email)).strip().lower()

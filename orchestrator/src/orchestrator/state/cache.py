@@ -106,8 +106,18 @@ class TieredCache:
 
     async def generation(self, tenant: str, user: str, scopes: Sequence[str]) -> str:
         """The user's current generations of `scopes`, as one key part."""
-        values = await asyncio.gather(*(self._generation(tenant, user, scope) for scope in scopes))
-        return ".".join(values)
+        values: list[str | None] = []
+        for scope in scopes:  # nearly always in L2: no task, no await
+            entry = self._l2.get(_generation_key(tenant, user, scope))
+            values.append(entry[0].decode() if entry is not None else None)
+        missing = [i for i, value in enumerate(values) if value is None]
+        if len(missing) == 1:
+            values[missing[0]] = await self._generation(tenant, user, scopes[missing[0]])
+        elif missing:
+            read = await asyncio.gather(*(self._generation(tenant, user, scopes[i]) for i in missing))
+            for i, value in zip(missing, read, strict=True):
+                values[i] = value
+        return ".".join(value or "0" for value in values)
 
     async def invalidate(self, tenant: str, user: str, scopes: Sequence[str] | None = None) -> None:
         """After one of the user's writes: their answers, and their cached reads in `scopes` (all when None)."""
