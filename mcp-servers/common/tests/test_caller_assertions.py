@@ -244,3 +244,29 @@ def test_a_verified_assertion_is_remembered_until_it_expires(monkeypatch: pytest
     with pytest.raises(ServiceError, match="expired"):
         verifier.verify(token)
     assert checks == 2
+
+
+def test_remembered_assertions_and_signed_tokens_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mcp_common.assertions._CACHE_MAX", 10)
+    verifier = AssertionVerifier(keyring(NEW), "demo")
+    tokens = [mint({"sub": f"user{n}@example.com"}, SECRETS[NEW]) for n in range(25)]
+    assert [verifier.verify(token).subject for token in tokens][-1] == "user24@example.com"
+    assert 0 < len(verifier._verified) <= 10
+    checks = 0
+    real = verifier._verify
+
+    def counted(token: str) -> Any:
+        nonlocal checks
+        checks += 1
+        return real(token)
+
+    monkeypatch.setattr(verifier, "_verify", counted)
+    verifier.verify(tokens[-1])  # the newest is still remembered
+    assert checks == 0
+    signing = signer(NEW)
+    for n in range(25):
+        signing.sign("demo", f"user{n}@example.com", "default")
+    assert 0 < len(signing._cache) <= 10
+    assert signing.sign("demo", "user24@example.com", "default") == signing.sign(
+        "demo", "user24@example.com", "default"
+    )

@@ -179,6 +179,15 @@ class Settings(BaseSettings, TracingSettings):
         default=24 * 3600, gt=0, description="How long an idle conversation (cart, pending confirmation) is kept."
     )
     l2_max_entries: int = Field(default=10_000, ge=1, description="Entries kept in the in-memory (L2) cache.")
+    memory_store_max_entries: int = Field(
+        default=10_000,
+        ge=1,
+        description="Entries the `memory` state backend holds at most; past it the least recently used are evicted "
+        "(cached answers, tool results, generations and sessions alike).",
+    )
+    memory_store_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1, description="Bytes of keys and values the `memory` state backend holds at most."
+    )
     l2_max_ttl_s: float = Field(default=30.0, ge=0, description="Upper bound on an L2 entry's lifetime.")
     l1_timeout_s: float = Field(default=0.5, gt=0, description="Timeout of each shared-cache (L1) call.")
     l1_breaker_failures: int = Field(

@@ -162,3 +162,16 @@ async def test_a_verified_token_is_remembered_until_it_expires(jwks: Jwks, monke
     assert "expired" in await refused(checking, token)
     assert checks == 2
     await checking.aclose()
+
+
+async def test_remembered_tokens_stay_bounded_and_keep_the_newest(jwks: Jwks, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("orchestrator.security.tokens._REMEMBERED", 5)
+    checking = verifier(jwks)
+    tokens = [jwks.signers[0].token(email=f"user{n}@example.com") for n in range(12)]
+    for token in tokens:
+        await checking.verify(token)
+    remembered = checking._verified
+    assert len(remembered) == 5
+    assert hashlib.sha256(tokens[-1].encode()).digest() in remembered
+    assert hashlib.sha256(tokens[0].encode()).digest() not in remembered
+    await checking.aclose()

@@ -10,6 +10,10 @@ its own user and tenant budgets (`rate_limit_user`, `rate_limit_tenant`). Counte
 or, with `ORCH_STATE_BACKEND=redis`, in the shared Redis under `<ORCH_STATE_PREFIX>:limits`, so all
 instances spend one budget. A counter store that fails or is slow lets the request through (and
 logs it): the limits protect capacity, they never take the API down with them.
+
+In memory, a counter is dropped when its window ends (the `limits` library sweeps expired counters on
+each hit) and at most `MAX_COUNTERS` are held: past that the oldest counters are dropped first, and the
+subjects they counted start their window afresh.
 """
 
 from __future__ import annotations
@@ -29,6 +33,23 @@ from orchestrator.observability.metrics import rate_limited
 from orchestrator.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+MAX_COUNTERS = 100_000
+"""Counters (one per subject, budget and window) the in-memory store holds at most."""
+
+
+class BoundedMemoryStorage(MemoryStorage):
+    """The `limits` in-memory counters, at most `max_counters` of them: the oldest go first."""
+
+    def __init__(self, max_counters: int = MAX_COUNTERS) -> None:
+        super().__init__()
+        self.max_counters = max_counters
+
+    async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        count = await super().incr(key, expiry, amount)
+        while len(self.storage) > self.max_counters:  # a new counter is last: the first is the oldest
+            await self.clear(next(iter(self.storage)))
+        return count
 
 
 @dataclass(frozen=True)
@@ -84,7 +105,7 @@ class RateLimits:
                 socket_connect_timeout=settings.state_timeout_s,
             )
         else:
-            storage = MemoryStorage()
+            storage = BoundedMemoryStorage()
         return cls(storage, budgets, timeout_s=settings.state_timeout_s, tenants=tenants)
 
     @property

@@ -32,7 +32,7 @@ def _open(settings: Settings) -> KVStore:
     if settings.state_backend == "memory":
         from orchestrator.state.memory import MemoryKVStore
 
-        return MemoryKVStore()
+        return MemoryKVStore(max_entries=settings.memory_store_max_entries, max_bytes=settings.memory_store_max_bytes)
     if settings.state_backend == "redis":
         from orchestrator.state.redis import RedisKVStore
 
