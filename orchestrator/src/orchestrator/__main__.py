@@ -1,6 +1,6 @@
 """`python -m orchestrator`: serve the API with settings from the environment."""
 
-from orchestrator.cli import serve
+from orchestrator.serving import serve
 
 if __name__ == "__main__":
     serve()

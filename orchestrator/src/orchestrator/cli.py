@@ -45,40 +45,10 @@ def _unreachable(url: str, exc: Exception) -> typer.Exit:
 
 @app.command()
 def serve() -> None:
-    """Run the orchestrator API (settings from ORCH_* variables and .env)."""
-    import uvicorn
+    """Run the orchestrator API (settings from ORCH_* variables and .env; ORCH_WORKERS processes)."""
+    from orchestrator.serving import serve as run
 
-    from mcp_common.logs import configure_logging
-    from orchestrator.app import create_app
-    from orchestrator.observability.logs import loki_handler
-    from orchestrator.settings import get_settings
-
-    settings = get_settings()
-    handlers = [h for h in [loki_handler(settings)] if h is not None]
-    configure_logging(
-        "orchestrator",
-        level=settings.log_level,
-        project_id=settings.gcp_project,
-        extra_handlers=handlers,
-        log_file=settings.log_file,
-    )
-    from mcp_common.telemetry import configure_tracing_from, shutdown_tracing
-    from orchestrator import __version__
-
-    configure_tracing_from(
-        "orchestrator", settings, version=__version__, environment=settings.env, gcp_project=settings.gcp_project
-    )
-    try:
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            timeout_graceful_shutdown=8,
-            server_header=False,
-        )
-    finally:
-        shutdown_tracing()
+    run()
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -81,6 +82,11 @@ class Settings(BaseSettings, TracingSettings):
         default=8080,
         validation_alias=AliasChoices("PORT", "ORCH_PORT"),
         description="TCP port; `PORT` (set by Cloud Run) wins over `ORCH_PORT`.",
+    )
+    workers: int | Literal["auto"] = Field(
+        default=1,
+        description="Server processes sharing the port; `auto`: one per CPU this process may run on. Each has its "
+        "own in-process caches, breakers and counters; more than one needs a state backend processes share.",
     )
     services: dict[str, str] = Field(
         default_factory=lambda: {
@@ -318,6 +324,23 @@ class Settings(BaseSettings, TracingSettings):
                 except ValueError as exc:
                     raise ValueError(f"ORCH_{name.upper()}={value!r}: {exc}") from None
         return self
+
+    @model_validator(mode="after")
+    def _workers(self) -> Settings:
+        if isinstance(self.workers, int) and self.workers < 1:
+            raise ValueError(f"ORCH_WORKERS={self.workers}: at least 1, or auto")
+        if isinstance(self.workers, int) and self.workers > 1 and self.state_backend == "memory":
+            raise ValueError(
+                "ORCH_WORKERS>1 needs a state backend the processes share (sqlite, redis, firestore): "
+                "with `memory` each process would hold its own sessions and caches"
+            )
+        return self
+
+    def worker_count(self) -> int:
+        """How many server processes to run (`auto`: the CPUs this process may use; one with `memory`)."""
+        if isinstance(self.workers, int):
+            return self.workers
+        return 1 if self.state_backend == "memory" else len(os.sched_getaffinity(0))
 
     @model_validator(mode="after")
     def _distinct_source_names(self) -> Settings:
