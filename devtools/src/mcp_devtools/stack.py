@@ -35,6 +35,9 @@ class ServiceProcess:
     links: tuple[tuple[str, str], ...] = ()
 
 
+_POLL_S = 0.02
+"""Between two health polls of a starting process: a process is reported ready within this of being so."""
+
 # In start order: a service starts after the services it calls.
 DEFAULT_SERVICES = (
     ServiceProcess("chargebee", "chargebee_service", "CHARGEBEE_", 8101),
@@ -174,17 +177,19 @@ def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: s
 def _wait_healthy(stack: Stack, name: str, timeout_s: float, on_ready: Callable[[str, str], None] | None) -> None:
     deadline = time.monotonic() + timeout_s
     proc, url = stack.processes[name], stack.urls[name]
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up")
-        try:
-            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
-                if on_ready:
-                    on_ready(name, url)
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    # One client for all the polls: each new one builds a TLS context (~40 ms of CPU the processes starting need).
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up")
+            try:
+                if client.get(f"{url}/health").status_code == 200:
+                    if on_ready:
+                        on_ready(name, url)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(_POLL_S)
     raise TimeoutError(f"{name} did not become healthy at {url} within {timeout_s:.0f}s")
 
 

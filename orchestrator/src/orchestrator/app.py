@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 from fastapi import FastAPI
@@ -19,11 +20,11 @@ from starlette.routing import Route as HttpRoute
 
 from mcp_common.assertions import caller_signer
 from mcp_common.auth import IdTokens, wants_id_tokens
-from mcp_common.mcp_server import mcp_routes
+from mcp_common.mcp_lazy import LazyMcp
 from mcp_common.middleware import NATIVE_TELEMETRY_OFF
 from orchestrator import __version__
 from orchestrator.api import errors, health, metrics, orchestrate, query, surface
-from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
+from orchestrator.api.mcp_caller import McpCallerMiddleware
 from orchestrator.conversation.checks import flow_problems, tool_problems, unserved
 from orchestrator.conversation.planner import FlowPlanner
 from orchestrator.conversation.plugin import ConversationPlugin, PluginError, load_plugin
@@ -53,7 +54,10 @@ from orchestrator.synthesis.llm import LLMSynthesizer, LLMSynthesizerConfig
 from orchestrator.synthesis.templates import TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
 from orchestrator.tools.http import HttpToolSource
-from orchestrator.tools.mcp import McpToolSource
+
+if TYPE_CHECKING:
+    from orchestrator.api.mcp import OrchestratorMcpServer
+    from orchestrator.tools.mcp import McpToolSource
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.prompts = prompts
     check_mode(settings)
     app.state.callers = Callers(settings, tokens=token_verifier(settings))
-    app.state.mcp = OrchestratorMcpServer(settings)
-    for route in mcp_routes(app.state.mcp, settings.allowed_hosts):
+    app.state.mcp = LazyMcp(lambda: _mcp_server(app), settings.allowed_hosts)  # built on the first /mcp request
+    for route in app.state.mcp.routes():
         if isinstance(route, HttpRoute):  # the caller is named on /mcp only: no layer on the other routes
             route.app = McpCallerMiddleware(route.app, callers=app.state.callers)
         app.router.routes.append(route)
@@ -137,11 +141,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.cache, app.state.llm = cache, llm
         metrics.bind(app, cache, llm)
         app.state.engine = _engine(settings, catalog, cache, store, llm, prompts, plugin)
-        mcp_server: OrchestratorMcpServer = app.state.mcp
-        mcp_server.bind(app.state.engine)
+        mcp: LazyMcp = app.state.mcp
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
         try:
-            async with mcp_server.session_manager.run():
+            async with mcp.running():
                 yield
         finally:
             refresher.cancel()
@@ -172,6 +175,7 @@ def _engine(
             deadline_s=settings.deadline_s,
             retries=settings.retries,
             retry_backoff_s=settings.retry_backoff_s,
+            cache_results=settings.tool_cache,
         ),
     )
     planner = _planner(settings, llm, prompts, cache)
@@ -231,7 +235,20 @@ def _check_tools(settings: Settings, plugin: ConversationPlugin, catalog: Catalo
         )
 
 
+def _mcp_server(app: FastAPI) -> OrchestratorMcpServer:
+    """The orchestrator's MCP server, on the running engine (the MCP SDK is imported here, not at start-up)."""
+    from orchestrator.api.mcp import OrchestratorMcpServer
+
+    server = OrchestratorMcpServer(app.state.settings)
+    server.bind(app.state.engine)
+    return server
+
+
 def _mcp_sources(settings: Settings) -> list[McpToolSource]:
+    if not settings.mcp_servers:
+        return []
+    from orchestrator.tools.mcp import McpToolSource  # the MCP SDK's client: only for third-party MCP servers
+
     return [
         McpToolSource(
             name,

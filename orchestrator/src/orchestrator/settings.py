@@ -181,6 +181,10 @@ class Settings(BaseSettings, TracingSettings):
         default=2.0, gt=0, description="Timeout of one call to the shared store (sessions; caches use the L1 timeout)."
     )
     answer_ttl_s: float = Field(default=60.0, ge=0, description="Upper bound on how long an answer is cached.")
+    tool_cache: bool = Field(
+        default=True,
+        description="Cache read tools' results per user for their cache TTL; false: every read reaches its service.",
+    )
     session_ttl_s: float = Field(
         default=24 * 3600, gt=0, description="How long an idle conversation (cart, pending confirmation) is kept."
     )

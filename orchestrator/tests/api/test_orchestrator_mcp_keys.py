@@ -35,7 +35,8 @@ from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.mcp_server import mcp_routes
 from mcp_devtools.emulators import McpNodeTools
 from mcp_devtools.testing import serve
-from orchestrator.api.mcp import McpCallerMiddleware, OrchestratorMcpServer
+from orchestrator.api.mcp import OrchestratorMcpServer
+from orchestrator.api.mcp_caller import McpCallerMiddleware
 from orchestrator.core.engine import Engine
 from orchestrator.core.requests import Request
 from orchestrator.security.caller import Caller

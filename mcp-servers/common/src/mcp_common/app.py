@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,11 +18,14 @@ from mcp_common import caller_auth, tracing
 from mcp_common.assertions import HEADER, AssertionVerifier, Keyring
 from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
-from mcp_common.mcp_server import build_mcp_server, mcp_routes
+from mcp_common.mcp_lazy import LazyMcp
 from mcp_common.metrics import Metrics, metrics_route
 from mcp_common.middleware import NATIVE_TELEMETRY_OFF, TelemetryMiddleware
 from mcp_common.registry import ToolRegistry
-from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolListing
+from mcp_common.wire import SERVER_TIMING, CallContext, CallRequest, CallResponse, ToolListing, server_timing
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
 
 logger = logging.getLogger("mcp_common.service")
 
@@ -78,14 +81,14 @@ def create_service_app(
 ) -> FastAPI:
     """A FastAPI app serving `registry`; `lifespan` opens and closes the service's backend."""
     config = config or ServiceConfig()
-    mcp_server = build_mcp_server(registry)
+    mcp = LazyMcp(lambda: _build_mcp_server(registry), config.allowed_hosts)  # built on the first /mcp request
 
     @asynccontextmanager
     async def app_lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with _maybe(lifespan), mcp_server.session_manager.run():
+        async with _maybe(lifespan), mcp.running():
             yield
 
-    routes = mcp_routes(mcp_server, config.allowed_hosts)  # also creates the session manager
+    routes = mcp.routes()
     app = FastAPI(
         title=f"{registry.service} MCP service",
         version=registry.version,
@@ -103,6 +106,12 @@ def create_service_app(
     return app
 
 
+def _build_mcp_server(registry: ToolRegistry) -> MCPServer[Any]:
+    from mcp_common.mcp_server import build_mcp_server  # the MCP SDK: imported once /mcp is first called
+
+    return build_mcp_server(registry)
+
+
 def _add_routes(
     app: FastAPI, registry: ToolRegistry, config: ServiceConfig, verifier: AssertionVerifier | None
 ) -> None:
@@ -118,10 +127,14 @@ def _add_routes(
 
     @app.post("/mcp/call", response_model=CallResponse, response_model_exclude_none=True)
     async def call_tool(request: CallRequest, http: Request) -> Response:
+        start = time.perf_counter()
         assertion = http.headers.get(HEADER)
         reply = await _call(registry, request, log_payloads=config.log_payloads, verifier=verifier, assertion=assertion)
         # Serialised once here: the reply is already validated, FastAPI need not validate it again.
-        return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
+        body = reply.model_dump_json(exclude_none=True)
+        # The service's own time for the call, so a caller can tell it from the network and its own time.
+        timing = {SERVER_TIMING: server_timing(tracing.elapsed_ms(start))}
+        return Response(body, media_type="application/json", headers=timing)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,22 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import Connection, DateTime, Dialect, MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,17 @@ def async_url(url: str) -> str:
 def redacted(url: str) -> str:
     """`url` without its password, for logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def dialect_insert(dialect: str) -> Callable[[Any], PostgresqlInsert | SqliteInsert]:
+    """The dialect's `insert` (it has `on_conflict_do_nothing`); PostgreSQL's is imported only when used."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 Seed = Callable[["Database"], Awaitable[object]]
@@ -102,7 +115,17 @@ class Database:
                 yield session
 
     async def migrate(self, script_location: Path) -> None:
-        """Upgrade the schema to the newest Alembic revision in `script_location`."""
+        """Upgrade the schema to the newest Alembic revision in `script_location`.
+
+        A database already at the newest revision is left as it is without loading Alembic (a quarter of
+        a service's start-up): its version table is read directly (`at_head`).
+        """
+        if await self.at_head(script_location):
+            logger.info("database %s already at head", redacted(self.url))
+            return
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(script_location))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
@@ -133,9 +156,25 @@ class Database:
         finally:
             await self.aclose()
 
+    async def at_head(self, script_location: Path) -> bool:
+        """Whether the database's version table holds exactly the head revisions of `script_location`
+        (read from its files, see `script_heads`); False when either cannot be read, so Alembic decides."""
+        script = script_heads(script_location)
+        if script is None:
+            return False
+        version_table, heads = script
+        try:
+            async with self.engine.connect() as connection:
+                rows = await connection.execute(text(f"SELECT version_num FROM {version_table}"))  # noqa: S608
+                return {str(row[0]) for row in rows} == heads
+        except DBAPIError:  # no version table yet
+            return False
+
     async def schema_drift(self, metadata: MetaData, *, version_table: str) -> list[Any]:
         """What Alembic's autogenerate finds between the database and `metadata` (the models): empty
         when the migrations made exactly the schema the models describe."""
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
 
         def compare(connection: Connection) -> list[Any]:
             context = MigrationContext.configure(connection, opts={"version_table": version_table})
@@ -146,6 +185,31 @@ class Database:
 
     async def aclose(self) -> None:
         await self.engine.dispose()
+
+
+_VERSION_TABLE = re.compile(r"version_table\s*=\s*[\"'](\w+)[\"']")
+_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=(.*)$", re.MULTILINE)
+
+
+def script_heads(script_location: Path) -> tuple[str, set[str]] | None:
+    """The version table the service's `env.py` names and the head revisions of its `versions/`, read
+    from the files as text (`revision = "…"`, `down_revision = …`); None when they do not read that way."""
+    try:
+        table = _VERSION_TABLE.search((script_location / "env.py").read_text())
+        sources = [path.read_text() for path in sorted((script_location / "versions").glob("*.py"))]
+    except OSError:
+        return None
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for source in sources:
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision[1])
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down[1]))
+    heads = revisions - parents
+    return (table[1], heads) if table and heads else None
 
 
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()

@@ -8,6 +8,29 @@ from pydantic import BaseModel, Field
 
 from mcp_common.errors import ErrorBody
 
+SERVER_TIMING = "Server-Timing"
+"""Header of every `/mcp/call` reply: `app;dur=<ms>`, the service's own time handling the call."""
+
+
+def server_timing(ms: float) -> str:
+    return f"app;dur={ms:.3f}"
+
+
+def service_ms(header: str | None) -> float | None:
+    """The `app` duration of a `Server-Timing` header in milliseconds, or None when it has none."""
+    for metric in (header or "").split(","):
+        name, _, params = metric.partition(";")
+        if name.strip() != "app":
+            continue
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "dur":
+                try:
+                    return float(value)
+                except ValueError:
+                    return None
+    return None
+
 
 class CallContext(BaseModel):
     """Who is calling and within which trace; sent with every `/mcp/call`."""

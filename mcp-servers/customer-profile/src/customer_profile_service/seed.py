@@ -6,12 +6,10 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from customer_profile_service.db import AddressRow, CustomerRow
 from customer_profile_service.demo_profiles import PROFILES, DemoProfile
 from mcp_common.clock import Clock
-from mcp_common.db import Database
+from mcp_common.db import Database, dialect_insert
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +22,7 @@ async def seed_profiles(db: Database, clock: Clock, profiles: Iterable[DemoProfi
     """
     now = clock.now()
     profiles = list(profiles)
-    insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(db.dialect)
     async with db.writing() as session:
         customers = insert(CustomerRow).values([_customer(p, now) for p in profiles]).on_conflict_do_nothing()
         added = set((await session.scalars(customers.returning(CustomerRow.email))).all())

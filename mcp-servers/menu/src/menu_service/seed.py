@@ -6,10 +6,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mcp_common.db import Database
+from mcp_common.db import Database, dialect_insert
 from mcp_common.food import CURRENCY
 from menu_service.db import AllergenRow, Base, DietaryTagRow, MenuItemRow
 from menu_service.demo_menu import MENU, DemoMenuItem
@@ -59,6 +58,6 @@ async def _insert_new(
     if not rows:
         return set()
     table = Base.metadata.tables[model.__tablename__]
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     statement = insert(table).values(rows).on_conflict_do_nothing().returning(table.c[key])
     return set((await session.scalars(statement)).all())

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from mcp_common.db import Database
+from mcp_common.db import Database, dialect_insert
 from order_service.db import Base
 from order_service.demo_orders import ADDRESSES, DISHES, HISTORY, DemoOrder
 from order_service.lifecycle import DELIVERY_PATH, STATUS_NOTES, OrderStatus, OrderTimings
@@ -35,7 +33,7 @@ class SeedRows:
 async def seed_demo_orders(db: Database, now: datetime, timings: OrderTimings) -> None:
     """Insert the demo order history unless it is already there."""
     rows = demo_order_rows(now, timings)
-    insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(db.dialect)
     tables = Base.metadata.tables
     async with db.writing() as session:
         for name, values in (("orders", rows.orders), ("order_lines", rows.lines), ("order_events", rows.events)):

@@ -9,9 +9,8 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from mcp_common.db import Database
+from mcp_common.db import Database, dialect_insert
 from tracking_service.db import AssignmentRow, Base, CourierRow
 
 DEMO_COURIERS: tuple[tuple[str, str, str, str], ...] = (
@@ -42,7 +41,7 @@ def mask_phone(phone: str) -> str:
 
 async def seed_couriers(db: Database) -> None:
     """Insert the demo couriers unless they are already there (safe from two instances at once)."""
-    insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(db.dialect)
     rows = [{"courier_id": c, "name": n, "vehicle": v, "phone": p} for c, n, v, p in DEMO_COURIERS]
     async with db.writing() as session:
         await session.execute(insert(Base.metadata.tables["couriers"]).on_conflict_do_nothing(), rows)
@@ -70,7 +69,7 @@ class CourierStore:
         if not couriers:
             return None
         chosen = couriers[int(hashlib.sha256(order_id.encode()).hexdigest()[:8], 16) % len(couriers)]
-        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(self.db.dialect)
         row = {"order_id": order_id, "courier_id": chosen.courier_id, "assigned_at": at}
         async with self.db.writing() as session:
             await session.execute(insert(Base.metadata.tables["assignments"]).on_conflict_do_nothing(), [row])

@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import json
-import math
-from contextvars import ContextVar
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -25,20 +23,18 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp.types import Tool as MCPTool
 from pydantic import Field
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.mcp_server import SpecServer
 from orchestrator import __version__
+from orchestrator.api.mcp_caller import _caller
 from orchestrator.api.models import QueryResponse
 from orchestrator.core.engine import Engine
 from orchestrator.core.requests import Question, ToolCall
 from orchestrator.security.caller import Caller
-from orchestrator.security.identity import USER_HEADER, Callers, Credentials
+from orchestrator.security.identity import Callers
 from orchestrator.settings import Settings
 from orchestrator.tools.catalog import CatalogTool
-
-_caller: ContextVar[Caller | None] = ContextVar("mcp_caller", default=None)
 
 
 class OrchestratorMcpServer(SpecServer):
@@ -115,33 +111,6 @@ class OrchestratorMcpServer(SpecServer):
         return self.engine
 
 
-class McpCallerMiddleware:
-    """Names the caller of `/mcp` requests (see the module docstring); 401 for a bad bearer token."""
-
-    def __init__(self, app: ASGIApp, callers: Callers) -> None:
-        self.app = app
-        self.callers = callers
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].rstrip("/") != "/mcp":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        try:
-            caller = await self.callers.resolve(Credentials("mcp", headers, headers.get(USER_HEADER)))
-            limits = getattr(scope["app"].state, "limits", None) if "app" in scope else None
-            if caller is not None and limits is not None:  # the same budgets as /query and /orchestrate
-                await limits.hit(tenant=caller.tenant, user=caller.user, key_id=caller.key_id)
-        except ServiceError as exc:
-            await _reject(send, exc, bearer=self.callers.bearer_required)
-            return
-        token = _caller.set(caller)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _caller.reset(token)
-
-
 def _required_caller() -> Caller:
     caller = _caller.get()
     if caller is None:
@@ -173,14 +142,3 @@ def _tool_error(code: ErrorCode, message: str) -> ToolError:
 
 def _error_result(code: str, message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=f"{code}: {message}")], is_error=True)
-
-
-async def _reject(send: Send, exc: ServiceError, *, bearer: bool) -> None:
-    body = json.dumps({"error": exc.to_body().model_dump()}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if bearer or exc.code is ErrorCode.UNAUTHENTICATED:
-        headers.append((b"www-authenticate", b'Bearer realm="mcp"'))
-    if exc.code is ErrorCode.RATE_LIMITED and exc.retry_after_s is not None:
-        headers.append((b"retry-after", str(max(1, math.ceil(exc.retry_after_s))).encode()))
-    await send({"type": "http.response.start", "status": exc.code.http_status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -82,7 +82,10 @@ class Span(BaseModel):
 
     service: str
     tool: str
-    latency_ms: float
+    latency_ms: float = Field(description="The call's round trip as the orchestrator timed it.")
+    service_ms: float | None = Field(
+        default=None, description="The service's own time handling the call, when it reported it."
+    )
     status: Literal["ok", "error"]
     cached: bool
     error: ErrorBody | None = None

@@ -60,16 +60,27 @@ class AnswerCache:
         update = {"trace_id": run.trace_id, "timestamp": datetime.now(UTC), "trace": trace}
         return answer.model_copy(update=update, deep=True), True
 
-    async def store(self, run: Run, answer: Answer) -> None:
-        ttl = self._ttl(run, answer)
-        if ttl > 0:
-            await self.cache.set(run.cache_key or "", answer.model_dump_json().encode(), ttl)
+    async def store(self, run: Run, answer: Answer) -> str:
+        """Keep the answer when it may be kept; what was decided, for the answer's trace (`answer_cache`)."""
+        ttl, why_not = self._ttl(run, answer)
+        if ttl <= 0 or run.cache_key is None:
+            return f"not cached: {why_not or 'the answer cache is off'}"
+        await self.cache.set(run.cache_key, answer.model_dump_json().encode(), ttl)
+        return f"stored for {ttl:g} s"
 
-    def _ttl(self, run: Run, answer: Answer) -> float:
-        """Complete answers only: a degraded one (the model failed) is not kept, so the next request
-        tries the model again."""
+    def _ttl(self, run: Run, answer: Answer) -> tuple[float, str | None]:
+        """How long the answer may be kept, and why not when it may not. Complete answers only: a degraded
+        one (the model failed) is not kept, so the next request tries the model again."""
         if answer.trace is not None and answer.trace.fallbacks:
-            return 0.0
-        if not run.steps or run.rejected or any(r.status != "ok" for r in run.results):
-            return 0.0
-        return min([self.ttl_s, *(step.tool.info.cache_ttl_s for step in run.steps)])
+            return 0.0, "the model failed and the rules stood in"
+        if not run.steps:
+            return 0.0, "no tool answered it"
+        if run.rejected:
+            return 0.0, f"{', '.join(r.tool for r in run.rejected)} refused"
+        if failed := [r.name for r in run.results if r.status != "ok"]:
+            return 0.0, f"{', '.join(failed)} failed"
+        if never := [s.tool.name for s in run.steps if s.tool.info.writes or s.tool.info.cache_ttl_s <= 0]:
+            return 0.0, f"{', '.join(never)} {'does' if len(never) == 1 else 'do'} not cache"
+        if self.ttl_s <= 0:
+            return 0.0, None
+        return min([self.ttl_s, *(step.tool.info.cache_ttl_s for step in run.steps)]), None

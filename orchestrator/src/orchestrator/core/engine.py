@@ -83,7 +83,8 @@ class Engine:
         if self.refuse_other_people and isinstance(request, Question | Message):
             _refuse_other_people(request.text, caller)
         run = Run(request, caller, kind=route.kind, trace_id=_trace_id(), started=time.perf_counter())
-        if not route.cache_answers:
+        if not route.cache_answers or self.answers.ttl_s <= 0:
+            # Answers are never kept with the cache off: nothing to look up, no request waits on another's.
             return await self._run(route, run)
         started = spans.now()
         hit = await self.answers.lookup(run, self.catalog.version)
@@ -125,7 +126,9 @@ class Engine:
                 await route.sessions.save(run.session, run.caller)
         answer = self._answer(run, rendered)
         if route.cache_answers:
-            await self.answers.store(run, answer)
+            decided = await self.answers.store(run, answer)
+            if answer.trace is not None:
+                answer.trace.answer_cache = decided
         self._record(run, answer)
         return answer
 

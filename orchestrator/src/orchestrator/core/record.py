@@ -56,6 +56,7 @@ def decision_record(
         record |= {
             "planned_by": trace.planner,
             "plan_cached": trace.plan_cached,
+            "answer_cached_as": trace.answer_cache,
             "synthesized_by": trace.synthesizer,
             "fallbacks": trace.fallbacks,
             "llm_calls": [call.model_dump(exclude_none=True) for call in trace.llm_calls],
@@ -83,5 +84,6 @@ def _call(result: Any) -> dict[str, Any]:
         "cached": result.cached,
         "attempts": result.attempts,
         "latency_ms": result.latency_ms,
+        "service_ms": result.service_ms,
         "error": result.error.code.value if result.error else None,
     }

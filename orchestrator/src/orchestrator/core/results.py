@@ -23,7 +23,13 @@ class Source(BaseModel):
     tool: str
     status: Literal["ok", "error"]
     cached: bool
-    latency_ms: float
+    latency_ms: float = Field(description="The call's round trip as the orchestrator timed it, retries included.")
+    service_ms: float | None = Field(
+        default=None,
+        description="The service's own time handling the call (its `Server-Timing: app;dur=`), without the "
+        "network and the orchestrator's work: `latency_ms - service_ms` is the cost of the hop. Absent when the "
+        "result came from the tool-result cache, no reply came, or the source does not report it.",
+    )
     error: ErrorBody | None = None
 
 
@@ -51,6 +57,13 @@ class AnswerTrace(BaseModel):
     )
     llm_calls: list[LLMCallInfo] = Field(default_factory=list)
     prompt_versions: dict[str, str] = Field(default_factory=dict, description="Prompt versions behind this answer.")
+    answer_cache: str | None = Field(
+        default=None,
+        description="Whether this answer was kept in the answer cache and for how long, or why not: `stored for "
+        "60 s`, `not cached: tracking.get_order_status does not cache` (a tool whose results are never cached: "
+        "live data or a write), `not cached: hubspot.list_tickets failed`, `not cached: the answer cache is off`. "
+        "Unset on an answer served from the cache.",
+    )
     shared_flight: bool = Field(
         default=False,
         description="The same question of the same caller was being answered when this request arrived: it "

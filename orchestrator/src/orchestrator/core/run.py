@@ -129,5 +129,6 @@ def _source(result: SourceResult) -> Source:
         status=result.status,
         cached=result.cached,
         latency_ms=result.latency_ms,
+        service_ms=result.service_ms,
         error=result.error,
     )

@@ -29,6 +29,7 @@ from orchestrator.state.base import scoped_key
 from orchestrator.state.cache import ALL, TieredCache
 from orchestrator.state.flight import SingleFlight
 from orchestrator.tools.catalog import Catalog
+from orchestrator.tools.source import take_service_ms
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class ExecutorConfig:
     deadline_s: float = 8.0
     retries: int = 2
     retry_backoff_s: float = 0.1
+    cache_results: bool = True  # False: no tool result is cached (nor shared between concurrent reads)
 
 
 @dataclass
@@ -54,6 +56,8 @@ class SourceResult:
     result: dict[str, Any] | None = None
     error: ErrorBody | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
+    service_ms: float | None = None
+    """The service's own time handling the (last) call, as it reported it; None when cached or not reported."""
 
     @property
     def name(self) -> str:
@@ -113,11 +117,15 @@ class Executor:
             # error or a timeout): their answers and the reads it declares start afresh.
             await self.cache.invalidate(caller.tenant, caller.user, step.tool.info.invalidates)
         if isinstance(outcome, ServiceError):
-            return _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
+            failed = _failed(step, outcome, tracing.elapsed_ms(start), attempts=attempts)
+            failed.service_ms = take_service_ms()
+            return failed
         result = outcome
         if key:
             await self.cache.set(key, json.dumps(result).encode(), step.tool.info.cache_ttl_s)
-        return _ok(step, result, tracing.elapsed_ms(start), cached=False, attempts=attempts)
+        ok = _ok(step, result, tracing.elapsed_ms(start), cached=False, attempts=attempts)
+        ok.service_ms = take_service_ms()
+        return ok
 
     async def _call_with_retries(
         self, step: ValidatedStep, caller: Caller
@@ -148,6 +156,7 @@ class Executor:
             caller=caller.email,
         )
         source = self.catalog.source(step.tool.service)
+        take_service_ms()  # an earlier attempt's report is not this one's
         try:
             async with asyncio.timeout(self.config.call_timeout_s):
                 result = await source.call(step.tool.info.name, step.arguments, context)
@@ -162,7 +171,7 @@ class Executor:
         return result
 
     async def _cache_key(self, step: ValidatedStep, caller: Caller) -> str | None:
-        if step.tool.info.writes or step.tool.info.cache_ttl_s <= 0:
+        if not self.config.cache_results or step.tool.info.writes or step.tool.info.cache_ttl_s <= 0:
             return None
         args = json.dumps(step.arguments, sort_keys=True, default=str)
         scope = step.tool.info.cache_scope or step.tool.service

@@ -16,7 +16,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from orchestrator.planning.base import Plan, Step
 from orchestrator.security.caller import Caller
@@ -165,7 +165,8 @@ class RulePlanner:
         return Plan(intent="+".join(matches), steps=steps, confidence=round(confidence, 3))
 
     def _best(self, clause: str, tools: list[CatalogTool]) -> _Match | None:
-        scored = [_Match(tool, score_tool(clause, tool), clause) for tool in tools]
+        words = content_words(clause)
+        scored = [_Match(tool, _score(words, words_of(tool)), clause) for tool in tools]
         if not scored:
             return None
         top = max(m.score for m in scored)
@@ -175,23 +176,52 @@ class RulePlanner:
         return tied[0] if len(tied) == 1 else max(tied, key=lambda m: closeness(clause, m.tool))
 
 
+@dataclass(frozen=True)
+class ToolWords:
+    """A tool's examples and name as the planner compares them: worked out once per listing of the tool."""
+
+    tool: CatalogTool
+    examples: tuple[str, ...]  # each example's content words, joined (empty for an example of stopwords only)
+    name_words: frozenset[str]
+
+    @functools.cached_property
+    def scored(self) -> tuple[str, ...]:
+        """The examples a clause is scored against: those with content words."""
+        return tuple(e for e in self.examples if e)
+
+
+_words_by_tool: dict[str, ToolWords] = {}
+
+
+def words_of(tool: CatalogTool) -> ToolWords:
+    """The tool's `ToolWords`, computed again only when the catalog holds a new listing of it."""
+    known = _words_by_tool.get(tool.name)
+    if known is None or known.tool is not tool:  # each catalog refresh lists tools anew
+        examples = tuple(" ".join(content_words(e)) for e in tool.info.examples)
+        name_words = frozenset({_stem(w) for w in tool.info.name.split("_")} - _GENERIC_NAME_WORDS)
+        known = _words_by_tool[tool.name] = ToolWords(tool, examples, name_words)
+    return known
+
+
 def score_tool(clause: str, tool: CatalogTool) -> float:
     """0–100: how well the clause matches the tool's examples, with a bonus for naming the tool."""
-    words = content_words(clause)
+    return _score(content_words(clause), words_of(tool))
+
+
+def _score(words: list[str], tool: ToolWords) -> float:
     if not words:
         return 0.0
     text = " ".join(words)
-    examples = [" ".join(content_words(e)) for e in tool.info.examples]
-    best = max((fuzz.token_set_ratio(text, e) for e in examples if e), default=0.0)
-    name_words = {_stem(w) for w in tool.info.name.split("_")} - _GENERIC_NAME_WORDS
-    bonus = 12.0 if name_words & set(words) else 0.0
+    found = process.extractOne(text, tool.scored, scorer=fuzz.token_set_ratio)  # the best, in one C loop
+    best = found[1] if found is not None else 0.0
+    bonus = 12.0 if not tool.name_words.isdisjoint(words) else 0.0
     return float(min(100.0, best + bonus))
 
 
 def closeness(clause: str, tool: CatalogTool) -> float:
     """0–100: the plain similarity of the clause to the tool's closest example (breaks ties of `score_tool`)."""
     text = " ".join(content_words(clause))
-    return max((fuzz.ratio(text, " ".join(content_words(e))) for e in tool.info.examples), default=0.0)
+    return max((fuzz.ratio(text, e) for e in words_of(tool).examples), default=0.0)
 
 
 def extract_arguments(clause: str, tool: CatalogTool) -> dict[str, Any]:

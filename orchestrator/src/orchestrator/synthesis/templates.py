@@ -20,6 +20,7 @@ from jinja2 import (
     Environment,
     PackageLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
 )
@@ -69,7 +70,9 @@ class TemplateSynthesizer:
             trim_blocks=True,
             lstrip_blocks=True,
             autoescape=False,  # noqa: S701 - plain-text answers, never rendered as HTML by us
+            auto_reload=False,  # packaged templates do not change while running: no file check per answer
         )
+        self._templates: dict[str, Template] = {}  # tool → its template (or the generic one), looked up once
         self.env.filters.update(money=_money, day=_day)
         self.env.globals.update(plural=_plural)
 
@@ -89,10 +92,13 @@ class TemplateSynthesizer:
 
     def _render(self, result: SourceResult) -> str:
         data = result.result or {}
-        try:
-            template = self.env.get_template(f"answers/{result.name}.j2")
-        except TemplateNotFound:
-            template = self.env.get_template("answers/_generic.j2")
+        template = self._templates.get(result.name)
+        if template is None:
+            try:
+                template = self.env.get_template(f"answers/{result.name}.j2")
+            except TemplateNotFound:
+                template = self.env.get_template("answers/_generic.j2")
+            self._templates[result.name] = template
         try:
             return _tidy(template.render(r=data, tool=result.name))
         except (TemplateError, TypeError, ValueError, KeyError):

@@ -8,15 +8,16 @@ import json
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from typing import TYPE_CHECKING, Any
 
 from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import ToolInfo
 from orchestrator.security.caller import Caller
+from orchestrator.tools.schema_check import Check, compile_check
 from orchestrator.tools.source import ToolSource
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 logger = logging.getLogger(__name__)
 
@@ -29,19 +30,31 @@ class CatalogTool:
     info: ToolInfo
     input_validator: Draft202012Validator = field(repr=False, compare=False)
     output_validator: Draft202012Validator = field(repr=False, compare=False)
+    # The same verdicts, compiled to plain predicates (None: a schema `schema_check` does not handle).
+    input_check: Check | None = field(default=None, repr=False, compare=False)
+    output_check: Check | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, service: str, info: ToolInfo) -> CatalogTool:
-        return cls(service, info, Draft202012Validator(info.input_schema), Draft202012Validator(info.output_schema))
+        from jsonschema import Draft202012Validator  # once a service lists tools, not at start-up
+
+        validators = Draft202012Validator(info.input_schema), Draft202012Validator(info.output_schema)
+        return cls(service, info, *validators, compile_check(info.input_schema), compile_check(info.output_schema))
 
     @property
     def name(self) -> str:
         return f"{self.service}.{self.info.name}"
 
     def input_errors(self, arguments: dict[str, Any]) -> list[str]:
+        if self.input_check is not None and self.input_check(arguments):
+            return []
         return [_describe(e) for e in self.input_validator.iter_errors(arguments)]
 
     def output_errors(self, result: dict[str, Any]) -> list[str]:
+        """What is wrong with `result`; `[]` when valid (checked by the compiled predicate when there is one,
+        `jsonschema` then only describing what it refused)."""
+        if self.output_check is not None and self.output_check(result):
+            return []
         return [_describe(e) for e in self.output_validator.iter_errors(result)]
 
 
@@ -105,6 +118,9 @@ class Catalog:
 
 def _usable(service: str, info: ToolInfo) -> CatalogTool | None:
     """The catalog entry of a listed tool, or None (logged) when its schemas are not valid JSON Schema."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(info.input_schema)
         Draft202012Validator.check_schema(info.output_schema)

@@ -12,7 +12,8 @@ from mcp_common.assertions import AssertionSigner
 from mcp_common.auth import IdTokens
 from mcp_common.client import refused_message
 from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.wire import CallContext, CallRequest, CallResponse, ToolInfo, ToolListing
+from mcp_common.wire import SERVER_TIMING, CallContext, CallRequest, CallResponse, ToolInfo, ToolListing, service_ms
+from orchestrator.tools.source import report_service_ms
 
 _JSON = {"Content-Type": "application/json"}
 
@@ -36,7 +37,7 @@ class HttpToolSource:
         self._assertions = assertions  # set: each call carries X-Caller-Assertion for its caller, audience `name`
 
     async def list_tools(self) -> list[ToolInfo]:
-        _, content = await self._send("GET", "/mcp/tools", None)
+        _, content, _ = await self._send("GET", "/mcp/tools", None)
         try:
             return ToolListing.model_validate_json(content).tools
         except ValidationError as exc:
@@ -45,7 +46,8 @@ class HttpToolSource:
     async def call(self, tool: str, arguments: dict[str, Any], context: CallContext) -> dict[str, Any]:
         body = CallRequest(tool=tool, arguments=arguments, context=context).model_dump_json().encode()
         signed = self._assertions.headers(self.name, context.caller, context.tenant) if self._assertions else {}
-        status, content = await self._send("POST", "/mcp/call", body, signed)
+        status, content, timing = await self._send("POST", "/mcp/call", body, signed)
+        report_service_ms(service_ms(timing))
         try:
             reply = CallResponse.model_validate_json(content)
         except ValidationError as exc:
@@ -63,8 +65,9 @@ class HttpToolSource:
 
     async def _send(
         self, method: str, path: str, body: bytes | None, extra: dict[str, str] | None = None
-    ) -> tuple[int, bytes]:
-        """Status and reply body; reading it stays inside the `try`, since the body can time out or break too."""
+    ) -> tuple[int, bytes, str | None]:
+        """Status, reply body and `Server-Timing`; reading the body stays inside the `try`, since it can time
+        out or break too."""
         headers = tracing.outbound_headers() | (extra or {})
         if self._auth is not None:
             headers.update(await self._auth.headers(self.base_url))
@@ -73,6 +76,7 @@ class HttpToolSource:
         try:
             async with self._session.request(method, self.base_url + path, data=body, headers=headers) as response:
                 status, content = response.status, await response.read()
+                timing = response.headers.get(SERVER_TIMING)
         except TimeoutError as exc:
             raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} did not answer in time") from exc
         except aiohttp.ClientError as exc:
@@ -85,4 +89,4 @@ class HttpToolSource:
             raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(self.name, status))
         if status >= 400 and path != "/mcp/call":
             raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, f"{self.name} answered {status}")
-        return status, content
+        return status, content, timing
