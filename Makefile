@@ -39,8 +39,11 @@ pytest: install tools
 
 test: lint typecheck pytest
 
+# Every benchmark, then one line per goal (figure, baseline, ratio, target, met); BENCH_ARGS=--quick for
+# shorter runs. The load generator is wrk (apt-get install wrk).
 bench: install tools
-	$(UV) run python bench/run.py
+	@command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk"; exit 1; }
+	$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
 
 # Builds every container image with podman and starts each one (without a Docker engine); as root.
 smoke:

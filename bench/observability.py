@@ -140,20 +140,27 @@ def _report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace, *
     def med(label: str, name: str) -> float:
         return statistics.median(run[name] for run in runs[label])
 
+    def cpu_us(label: str) -> float:  # the server's CPU per request: robust to other load on the machine
+        return statistics.median(run["server"] * 10_000 / run["rps"] for run in runs[label])
+
     base = next(iter(runs))
     rows = [
-        f"| variant | req/s | p50 ms | p99 ms | server CPU % | wrk CPU % | req/s ÷ {base} |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| variant | req/s | p50 ms | p99 ms | server CPU % | wrk CPU % | CPU µs per request | req/s ÷ {base} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for label in runs:
         ratios = [r["rps"] / b["rps"] for r, b in zip(runs[label], runs[base], strict=True)]
         rows.append(
             f"| {label} | {med(label, 'rps'):.0f} | {med(label, 'p50'):.2f} | {med(label, 'p99'):.2f} |"
-            f" {med(label, 'server'):.0f} | {med(label, 'wrk'):.0f} | {med(label, 'rps') / med(base, 'rps'):.3f} |"
+            f" {med(label, 'server'):.0f} | {med(label, 'wrk'):.0f} | {cpu_us(label):.0f} |"
+            f" {med(label, 'rps') / med(base, 'rps'):.3f} |"
         )
         if label != base:
-            notes.append(f"- {label} / {base} req/s per round: {min(ratios):.3f}-{max(ratios):.3f}")
+            notes.append(
+                f"- {label} / {base}: req/s per round {min(ratios):.3f}-{max(ratios):.3f};"
+                f" CPU per request {cpu_us(label) / cpu_us(base):.3f}×"
+            )
     return "\n".join(
         [
             f"Cached POST /query, wrk -t1 -c32 -d{args.duration:g}s, median of {args.rounds} interleaved rounds",

@@ -1,308 +1,64 @@
-"""Benchmark: the orchestrator against baselines measured in the same run.
+"""`make bench`: every performance benchmark in turn, then one line per goal: figure, baseline, ratio, target, met.
 
-(a) a bare FastAPI POST endpoint with a Pydantic body          (baseline for b)
-(b) POST /query answered from the answer cache
-(c) the orchestrator's /mcp/call round trip (its HttpToolSource) to a service
-(d) the official `mcp.Client` tools/call round trip to the same service's /mcp
-(e) one POST /orchestrate turn ("show me vegetarian mains under 15": session load and save,
-    intent and slots, two tool calls answered from the tool cache, reply template)
-(f) POST /query, no answer cache, rules planner + templates, tool result cached  (baseline for g)
-(g) POST /query, no answer cache, a model plans (plan cache hit) and writes the answer (one call
-    to an instant loopback OpenAI-compatible model, `bench/model_stub.py`), tool result cached
-(i) a third-party MCP server's tool (server-everything `echo`, npm, in tools/mcp-node) over stdio and
-    over Streamable HTTP: `mcp.Client` directly (baseline), and `mcp.Client` through the
-    orchestrator's /mcp (catalog tool `stdio.echo` / `http.echo`: caller binding, schema checks,
-    executor, the orchestrator's long-lived client to the server)
-(h) POST /query answered from the shared layer (L1) of each state backend, the in-process layer
-    (L2) switched off: memory, sqlite, a real redis-server, the Firestore emulator (in-memory
-    Node.js server on loopback, not Google's service: its figure is the client's overhead plus
-    the emulator's, not Firestore's latency)
+Each benchmark is a module of `bench/` that measures its subject against a baseline measured in the same
+run and holds the result to its goals (`goal_rows`):
 
-Latency: median of sequential requests on one keep-alive connection. Throughput: requests per
-second with `--concurrency` requests in flight. Ratios compare medians from this run only.
-Usage: uv run python bench/run.py [--requests 2000] [--concurrency 8] [--markdown FILE]
+- `cached`: cached `POST /query` vs a bare FastAPI endpoint under `wrk` (throughput, p99), 2 workers vs 1;
+- `uncached`: uncached `/query` over two services vs the same two calls made directly; the orchestrator's
+  own time per request at 1 and at 50 clients; fan-out of three slow services vs the slowest;
+- `startup`: the orchestrator and the whole local stack from start to healthy (a bare app beside them);
+- `memory`: the orchestrator's RSS after 100,000 unique questions vs after 10,000;
+- `paths`: the latency of each request path; `/mcp/call` vs the official MCP SDK's `tools/call`.
+
+The machine is shared: every figure is a median, every ratio is against a baseline of the same run, and
+the CPU of the load generator is printed beside each load so the reader sees which side was the limit.
+
+Usage: uv run --frozen python bench/run.py [--quick] [--only cached,uncached,...] [--markdown FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shutil
-import statistics
-import subprocess
+import importlib
 import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-import httpx
-import httpx2
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
-from mcp.client.streamable_http import streamable_http_client
-from pydantic import SecretStr
+from goals import GoalRow, table
 
-from mcp_common.assertions import AssertionSigner, caller_signer
-from mcp_common.wire import CallContext
-from mcp_devtools import emulators
-from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port, wait_healthy
-from orchestrator.tools.http import HttpToolSource
-
-QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
-TURN = {"channel": "bench", "message": "show me vegetarian mains under 15", "user": {"email": "ada@example.com"}}
-BACKENDS = ("memory", "sqlite", "redis", "firestore")
-SERVICES = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot", "menu", "customer_profile"))
-
-
-@dataclass
-class Figure:
-    name: str
-    median_ms: float
-    p90_ms: float
-    rps: float
-
-
-async def measure(name: str, call: Callable[[], Awaitable[object]], requests: int, concurrency: int) -> Figure:
-    for _ in range(min(200, requests // 5)):
-        await call()
-    latencies = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        await call()
-        latencies.append((time.perf_counter() - start) * 1000)
-    remaining = requests
-
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            await call()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    rps = requests / (time.perf_counter() - start)
-    latencies.sort()
-    figure = Figure(name, statistics.median(latencies), latencies[int(len(latencies) * 0.9)], rps)
-    print(f"{name:<48} median {figure.median_ms:7.3f} ms  p90 {figure.p90_ms:7.3f} ms  {figure.rps:8.0f} req/s")
-    return figure
-
-
-async def run(requests: int, concurrency: int) -> dict[str, Figure]:
-    figures: dict[str, Figure] = {}
-    bare_port = free_port()
-    bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")), str(bare_port)])  # noqa: ASYNC220 - started before any load
-    ports = {s.name: free_port() for s in SERVICES}
-    env = {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "WARNING", "ORCH_ANSWER_TTL_S": "3600",
-           "ORCH_L2_MAX_TTL_S": "3600"}  # fmt: skip
-    for service in SERVICES:
-        env |= {f"{service.env_prefix}LOG_LEVEL": "WARNING", f"{service.env_prefix}LOG_PAYLOADS": "false"}
-    stub_port = free_port()
-    stub = subprocess.Popen([sys.executable, str(Path(__file__).with_name("model_stub.py")), str(stub_port)])  # noqa: ASYNC220 - started before any load
-    data = Path(tempfile.mkdtemp(prefix="bench-"))
-    env |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data / s.name}.db" for s in SERVICES}
-    try:
-        wait_healthy(f"http://127.0.0.1:{bare_port}/docs")
-        with run_stack(services=SERVICES, ports=ports, orchestrator_port=free_port(), env=env) as stack:
-            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-            async with httpx.AsyncClient(limits=limits) as client:
-                bare_url = f"http://127.0.0.1:{bare_port}/echo"
-                query_url = f"{stack.urls['orchestrator']}/query"
-                warm = (await client.post(query_url, json=QUESTION)).json()
-                assert "answer" in warm, warm
-
-                async def bare_call() -> None:
-                    (await client.post(bare_url, json=QUESTION)).raise_for_status()
-
-                async def cached_query() -> None:
-                    response = await client.post(query_url, json=QUESTION)
-                    assert response.json()["cached"] is True
-
-                figures["a"] = await measure("(a) bare FastAPI POST + Pydantic body", bare_call, requests, concurrency)
-                figures["b"] = await measure("(b) POST /query, answer-cache hit", cached_query, requests, concurrency)
-
-                turn_url = f"{stack.urls['orchestrator']}/orchestrate"
-                session_id = (await client.post(turn_url, json=TURN)).json()["session_id"]
-
-                async def turn() -> None:
-                    reply = (await client.post(turn_url, json=TURN | {"session_id": session_id})).json()
-                    assert reply["intent"] == "browse_menu" and all(s["cached"] for s in reply["trace"]["spans"])
-
-                label = "(e) POST /orchestrate turn, tools cached"
-                figures["e"] = await measure(label, turn, max(200, requests // 4), concurrency)
-
-                wait_healthy(f"http://127.0.0.1:{stub_port}/health")
-                model_env = {"ORCH_LLM": "openai:bench", "ORCH_OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1"}
-                for key, label, extra in (
-                    ("f", "(f) POST /query uncached, rules + templates", {}),
-                    ("g", "(g) POST /query uncached, model plan + answer", model_env),
-                ):
-                    url = stack.start_orchestrator(
-                        f"orchestrator-{key}", free_port(), env | extra | {"ORCH_ANSWER_TTL_S": "0"}
-                    )
-
-                    async def uncached(url: str = url, key: str = key) -> None:
-                        body = (await client.post(f"{url}/query", json=QUESTION)).json()
-                        assert not body["cached"] and body["trace"]["planner"] == ("llm" if key == "g" else "rules")
-
-                    figures[key] = await measure(label, uncached, max(200, requests // 4), concurrency)
-
-                with emulators.redis_server() as redis, emulators.firestore_emulator() as firestore:
-                    for backend in BACKENDS:
-                        shared_env = {
-                            "ORCH_STATE_BACKEND": backend,
-                            "ORCH_L2_MAX_TTL_S": "0",
-                            "ORCH_STATE_PATH": str(data / "h" / "state.sqlite3"),
-                            "ORCH_REDIS_URL": redis.url,
-                            "FIRESTORE_EMULATOR_HOST": firestore.host,
-                            "ORCH_FIRESTORE_PROJECT": "bench",
-                        }
-                        url = stack.start_orchestrator(f"orchestrator-h-{backend}", free_port(), env | shared_env)
-                        assert "answer" in (await client.post(f"{url}/query", json=QUESTION)).json()
-
-                        async def shared_hit(url: str = url) -> None:
-                            body = (await client.post(f"{url}/query", json=QUESTION)).json()
-                            assert body["cached"] is True and body["cache_layer"] == "shared", body
-
-                        label = f"(h) POST /query, shared-layer hit, {backend}"
-                        figures[f"h_{backend}"] = await measure(label, shared_hit, max(200, requests // 4), concurrency)
-
-                connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=30)
-                async with aiohttp.ClientSession(connector=connector) as session:
-                    signer = stack_signer(stack)
-                    source = HttpToolSource("chargebee", stack.urls["chargebee"], session, assertions=signer)
-                    context = CallContext(caller=QUESTION["email"])
-
-                    async def mcp_call() -> None:
-                        await source.call("get_subscription", {"email": QUESTION["email"]}, context)
-
-                    label = "(c) orchestrator /mcp/call round trip"
-                    figures["c"] = await measure(label, mcp_call, requests, concurrency)
-            for mode, key in (("auto", "d"), ("legacy", "d_legacy")):
-                bearer = {"Authorization": f"Bearer {signer.sign('chargebee', QUESTION['email'], 'default')}"}
-                async with (
-                    httpx2.AsyncClient(headers=bearer, timeout=30) as http,
-                    Client(
-                        streamable_http_client(f"{stack.urls['chargebee']}/mcp", http_client=http), mode=mode
-                    ) as mcp,
-                ):
-
-                    async def sdk_call(mcp: Client = mcp) -> None:
-                        result = await mcp.call_tool("get_subscription", {"email": QUESTION["email"]})
-                        assert not result.is_error
-
-                    label = f"(d) mcp.Client tools/call ({mcp.protocol_version})"
-                    figures[key] = await measure(label, sdk_call, max(200, requests // 4), concurrency)
-            figures |= await third_party(stack, env, max(200, requests // 4), concurrency)
-    finally:
-        for process in (bare, stub):
-            process.terminate()
-            process.wait(10)
-        shutil.rmtree(data, ignore_errors=True)
-    return figures
-
-
-def stack_signer(stack: Stack) -> AssertionSigner:
-    """Signs as the orchestrator does, with the stack's caller key (made for this run)."""
-    keys = {kid: SecretStr(secret) for kid, secret in json.loads(stack.caller_keys["ORCH_CALLER_KEYS"]).items()}
-    signer = caller_signer(keys, stack.caller_keys["ORCH_CALLER_KEY_ID"], issuer="orchestrator")
-    assert signer is not None
-    return signer
-
-
-async def third_party(stack: Stack, env: dict[str, str], requests: int, concurrency: int) -> dict[str, Figure]:
-    """(i) server-everything's `echo` over stdio and Streamable HTTP: direct, and through the orchestrator's /mcp."""
-    tools = emulators.find_mcp_node_tools()
-    figures: dict[str, Figure] = {}
-    port = free_port()
-    server = subprocess.Popen(  # noqa: ASYNC220 - started before any load
-        [str(tools.node), str(tools.everything), "streamableHttp"],
-        env={"PATH": "/usr/bin:/bin", "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    stdio = {"transport": "stdio", "command": str(tools.node), "args": [str(tools.everything), "stdio"]}
-    http = {"transport": "http", "url": f"http://127.0.0.1:{port}/mcp"}
-    try:
-        servers = {"stdio": stdio, "http": http}
-        orchestrator_env = env | {"ORCH_SERVICES": "{}", "ORCH_MCP_SERVERS": json.dumps(servers)}
-        url = stack.start_orchestrator("orchestrator-i", free_port(), orchestrator_env)
-        for transport in servers:
-            target = (
-                StdioServerParameters(command=stdio["command"], args=stdio["args"])
-                if transport == "stdio"
-                else http["url"]
-            )
-            async with Client(target) as direct:
-
-                async def direct_call(client: Client = direct) -> None:
-                    assert not (await client.call_tool("echo", {"message": "bench"})).is_error
-
-                label = f"(i) mcp.Client tools/call, {transport} server direct ({direct.protocol_version})"
-                figures[f"i_{transport}_direct"] = await measure(label, direct_call, requests, concurrency)
-            headers = {"X-User-Email": QUESTION["email"]}
-            transport_http = streamable_http_client(f"{url}/mcp", http_client=httpx2.AsyncClient(headers=headers))
-            async with Client(transport_http) as through:
-
-                async def orchestrated(client: Client = through, name: str = f"{transport}.echo") -> None:
-                    result = await client.call_tool(name, {"message": "bench"})
-                    assert not result.is_error, result
-
-                label = f"(i) mcp.Client tools/call via the orchestrator's /mcp to the {transport} server"
-                figures[f"i_{transport}_orchestrated"] = await measure(label, orchestrated, requests, concurrency)
-    finally:
-        server.terminate()
-        server.wait(10)
-    return figures
-
-
-def report(figures: dict[str, Figure]) -> str:
-    a, b, c, d, f, g = (figures[k] for k in "abcdfg")
-    lines = [
-        f"b/a throughput ratio: {b.rps / a.rps:.2f} (target >= 0.6); latency a/b: {a.median_ms / b.median_ms:.2f}",
-        f"c/d median latency ratio: {c.median_ms / d.median_ms:.3f} (target <= 0.333); "
-        f"vs legacy mode: {c.median_ms / figures['d_legacy'].median_ms:.3f}",
-        f"e/a median latency ratio (conversation turn vs bare endpoint): {figures['e'].median_ms / a.median_ms:.2f}",
-        f"g/f median latency ratio (model path vs rules, both uncached): {g.median_ms / f.median_ms:.2f}"
-        f" (+{g.median_ms - f.median_ms:.2f} ms per request)",
-    ]
-    for transport in ("stdio", "http"):
-        direct, through = figures[f"i_{transport}_direct"], figures[f"i_{transport}_orchestrated"]
-        lines.append(
-            f"i {transport} server: via the orchestrator / direct median {through.median_ms / direct.median_ms:.2f}x, "
-            f"+{through.median_ms - direct.median_ms:.2f} ms per call; throughput {through.rps / direct.rps:.2f}x; "
-            f"left after the MCP hop to the orchestrator (d, 2026-07-28) and the direct call: "
-            f"{through.median_ms - d.median_ms - direct.median_ms:+.2f} ms"
-        )
-    memory = figures["h_memory"]
-    for backend in BACKENDS:
-        h = figures[f"h_{backend}"]
-        lines.append(
-            f"h/b {backend}: median {h.median_ms / b.median_ms:.2f}x, throughput {h.rps / b.rps:.2f}x; "
-            f"vs memory as L1 (same phase): median {h.median_ms / memory.median_ms:.2f}x, "
-            f"throughput {h.rps / memory.rps:.2f}x, +{h.median_ms - memory.median_ms:.2f} ms per hit"
-        )
-    return "\n".join(lines)
-
-
-def markdown(figures: dict[str, Figure]) -> str:
-    rows = ["| measurement | median ms | p90 ms | req/s |", "|---|---:|---:|---:|"]
-    rows += [f"| {f.name} | {f.median_ms:.3f} | {f.p90_ms:.3f} | {f.rps:.0f} |" for f in figures.values()]
-    return "\n".join(rows) + "\n\n" + report(figures).replace("\n", "  \n") + "\n"
+BENCHMARKS = ("cached", "uncached", "startup", "memory", "paths")
+# Shorter runs of each benchmark for a first look (`--quick`); the figures in docs/performance.md are full runs.
+QUICK = {
+    "cached": ["--rounds", "2", "--duration", "3"],
+    "uncached": ["--rounds", "2", "--duration", "3"],
+    "startup": ["--runs", "3"],
+    "memory": ["--questions", "20000", "--checkpoint", "2000"],
+    "paths": ["--requests", "500"],
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--markdown", type=Path, help="Also write the results as a Markdown table here.")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (rounds, questions, requests)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated benchmarks to run")
+    parser.add_argument("--markdown", type=Path, help="also write the goal table to this file")
     args = parser.parse_args()
-    figures = asyncio.run(run(args.requests, args.concurrency))
-    print(report(figures))
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    if unknown := sorted(set(chosen) - set(BENCHMARKS)):
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    rows: list[GoalRow] = []
+    for number, name in enumerate(chosen, 1):
+        print(f"\n=== [{number}/{len(chosen)}] {name} ===", flush=True)
+        module = importlib.import_module(name)
+        started = time.monotonic()
+        rows += module.goal_rows(module.parse_args(QUICK[name] if args.quick else []))
+        print(f"--- {name}: {time.monotonic() - started:.0f} s", flush=True)
+    rendered = table(rows)
+    met = sum(row.met for row in rows)
+    print(f"\n=== goals: {met} of {len(rows)} met ===\n{rendered}")
     if args.markdown:
-        args.markdown.write_text(markdown(figures))
+        args.markdown.write_text(rendered + "\n")
+    sys.exit(0)
 
 
 if __name__ == "__main__":
