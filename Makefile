@@ -8,9 +8,12 @@ PORT ?= 8080
 
 .PHONY: run test install tools lint typecheck pytest bench smoke clean
 
+# Bytecode is compiled at install (the dependencies and the project's own sources), so no process
+# compiles modules at start-up, even where PYTHONDONTWRITEBYTECODE is set.
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+	@$(UV) run --frozen python -m compileall -q orchestrator/src mcp-servers/*/src devtools/src >/dev/null
 
 # The emulators the tests and benchmarks start (Firestore, Firebase Auth): npm packages pinned by
 # their lock files, installed once. Skipped without npm (those tests then skip, unless REQUIRE_*=1).
