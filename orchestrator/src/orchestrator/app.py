@@ -86,6 +86,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.prompts = prompts
     check_mode(settings)
     app.state.callers = Callers(settings, tokens=token_verifier(settings))
+    app.include_router(query.router)  # the busiest routes first: each request is matched in route order
+    app.include_router(orchestrate.router)
+    app.include_router(health.router)
     app.state.mcp = LazyMcp(lambda: _mcp_server(app), settings.allowed_hosts)  # built on the first /mcp request
     for route in app.state.mcp.routes():
         if isinstance(route, HttpRoute):  # the caller is named on /mcp only: no layer on the other routes
@@ -94,9 +97,6 @@ def create_app(settings: Settings) -> FastAPI:
     surface.install(app, settings)  # Host allowlist, security headers, body cap, CORS
     metrics.install(app, settings)  # the request's span, metrics (ORCH_METRICS) and access log; GET /metrics
     errors.install(app, as_http_status=settings.errors_as_http_status)
-    app.include_router(query.router)
-    app.include_router(orchestrate.router)
-    app.include_router(health.router)
     return app
 
 

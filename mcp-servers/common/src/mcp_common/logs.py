@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretBytes, SecretStr
+from pydantic_core import PydanticSerializationError, to_json
 
 from mcp_common import tracing
 
@@ -86,6 +87,19 @@ def _is_secret_key(key: object) -> bool:
 
 
 def _redact_text(text: str) -> str:
+    # Log fields repeat (event types, routes, tool and service names): short ones are redacted once.
+    return _redact_short(text) if len(text) <= _REMEMBERED_CHARS else _redact_uncached(text)
+
+
+_REMEMBERED_CHARS = 200
+
+
+@lru_cache(maxsize=4096)
+def _redact_short(text: str) -> str:
+    return _redact_uncached(text)
+
+
+def _redact_uncached(text: str) -> str:
     text = _SCHEME_CREDENTIAL.sub(_mask_scheme_credential, text)
     text = _URL_PASSWORD.sub(lambda m: f"{m['head']}{REDACTED}@", text)
     text = _ASSIGNMENT.sub(_mask_secret_pair, text)
@@ -120,9 +134,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         fields = self.fields(record)
-        try:
-            return json.dumps(fields, default=str, separators=(",", ":"))
-        except (TypeError, ValueError, RecursionError):
+        try:  # pydantic-core's encoder: a fraction of json.dumps' time, the same compact JSON
+            return to_json(fields, fallback=str).decode()
+        except (TypeError, ValueError, RecursionError, PydanticSerializationError):
             return json.dumps({k: v if _is_plain(v) else repr(v) for k, v in fields.items()})
 
     def fields(self, record: logging.LogRecord) -> dict[str, Any]:

@@ -52,6 +52,9 @@ class Metrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        # The labelled children of the two HTTP instruments, by (route, method, status): `labels()` costs
+        # more than the update itself.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
@@ -66,9 +69,15 @@ class Metrics:
 
     def record(self, scope: Scope, arrived: Scope, status: int, seconds: float) -> None:
         """Count and time one served request; `arrived` is its type, path and method as they arrived."""
-        route, method = route_template(scope, arrived), _method(scope["method"])
-        self.requests.labels(self.service, route, method, str(status)).inc()
-        self.duration.labels(self.service, route, method).observe(seconds)
+        labels = (route_template(scope, arrived), _method(scope["method"]), status)
+        children = self._children.get(labels)
+        if children is None:  # bounded: routes × methods × statuses, each from a fixed set
+            route, method, _ = labels
+            children = (self.requests.labels(self.service, route, method, str(status)),
+                        self.duration.labels(self.service, route, method))  # fmt: skip
+            self._children[labels] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     @contextmanager
     def active(self) -> Iterator[None]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from orchestrator.api.deps import AdmittedTurn
-from orchestrator.api.models import ErrorResponse, OrchestrateResponse, Span, Trace
+from orchestrator.api.deps import admit
+from orchestrator.api.models import ErrorResponse, OrchestrateRequest, OrchestrateResponse, Span, Trace
 from orchestrator.core.requests import Message
 
 router = APIRouter()
@@ -17,15 +17,15 @@ router = APIRouter()
     responses={200: {"model": OrchestrateResponse | ErrorResponse, "description": "A reply, or an error body."}},
     summary="Continue a conversation: browse, recommend, order, track",
 )
-async def orchestrate(admitted: AdmittedTurn) -> Response:
+async def orchestrate(body: OrchestrateRequest, request: Request) -> Response:
     """Classifies the message, runs the intent's flow on the MCP services and replies.
 
     Orders are placed or cancelled only after an explicit "yes" to a summary; repeating that
     "yes" never places a second order. Errors answer 200 with an `error` body unless the
     orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
     """
-    body = admitted.body
-    answer = await admitted.engine.handle(Message(body.message, body.channel, body.session_id), admitted.caller)
+    caller, engine = await admit(request, "orchestrate", body.user.email)
+    answer = await engine.handle(Message(body.message, body.channel, body.session_id), caller)
     session_id = answer.session_id or ""
     spans = [Span.model_validate(source, from_attributes=True) for source in answer.sources]
     response = OrchestrateResponse(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from orchestrator.api.deps import AdmittedQuery
-from orchestrator.api.models import ErrorResponse, QueryResponse
+from orchestrator.api.deps import admit
+from orchestrator.api.models import ErrorResponse, QueryRequest, QueryResponse
 from orchestrator.core.requests import Question
 
 router = APIRouter()
@@ -17,12 +17,13 @@ router = APIRouter()
     responses={200: {"model": QueryResponse | ErrorResponse, "description": "An answer, or an error body."}},
     summary="Answer a question about the user's data",
 )
-async def query(admitted: AdmittedQuery) -> Response:
+async def query(body: QueryRequest, request: Request) -> Response:
     """Plans which tools answer the question, calls them in parallel and composes one answer.
 
     Errors (invalid input, no service reachable, …) also answer 200, with an `error` body, unless
     the orchestrator runs with `ORCH_ERRORS_AS_HTTP_STATUS=true`.
     """
-    answer = await admitted.engine.handle(Question(admitted.body.query), admitted.caller)
+    caller, engine = await admit(request, "query", body.email)
+    answer = await engine.handle(Question(body.query), caller)
     # Serialised once here: the answer is already validated, FastAPI need not validate it again.
     return Response(answer.model_dump_json(), media_type="application/json")

@@ -9,9 +9,10 @@ model fallback), never longer than their shortest-lived source.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+
+from pydantic_core import from_json
 
 from orchestrator.core.results import Answer, AnswerTrace
 from orchestrator.core.run import Run
@@ -42,7 +43,7 @@ class AnswerCache:
             return None
         run.cache_layer = hit.layer
         # Re-stamped before it is validated, so the answer is built once (no copies of it or its sources).
-        stored = json.loads(hit.value)
+        stored = from_json(hit.value)  # pydantic-core's parser: a fraction of json.loads' time
         for source in stored.get("sources", ()):
             source["cached"] = True
         trace = {"planner": "answer-cache", "synthesizer": "answer-cache"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -23,6 +24,12 @@ def scoped_key(namespace: str, *, tenant: str, user: str | None, parts: tuple[st
 
     The user's email is hashed: keys end up in logs and shared stores, emails should not.
     """
-    user_part = hashlib.sha256(user.strip().lower().encode()).hexdigest()[:32] if user else "-"
+    user_part = _user_digest(user) if user else "-"
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
     return f"{namespace}:{tenant}:{user_part}:{digest}"
+
+
+@lru_cache(maxsize=4096)
+def _user_digest(user: str) -> str:
+    """The user's part of a key, remembered for the users seen lately (two keys or more per request)."""
+    return hashlib.sha256(user.strip().lower().encode()).hexdigest()[:32]

@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 from cachetools import LRUCache, TLRUCache
@@ -205,5 +206,7 @@ class TieredCache:
         return True, result
 
 
+@lru_cache(maxsize=8192)
 def _generation_key(tenant: str, user: str, scope: str) -> str:
+    """Remembered for the users seen lately: read on every request, it never changes."""
     return scoped_key("generation", tenant=tenant, user=user, parts=(scope,))
