@@ -61,6 +61,9 @@ BACKENDS = ("memory", "sqlite", "redis", "firestore")
 SERVICES = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot", "menu", "customer_profile"))
 
 
+BLOCK = 50  # calls of one kind in a row in `measure_interleaved`
+
+
 @dataclass
 class Figure:
     name: str
@@ -86,16 +89,20 @@ async def measure(name: str, call: Callable[[], Awaitable[object]], requests: in
 async def measure_interleaved(
     calls: dict[str, tuple[str, Callable[[], Awaitable[object]]]], requests: int
 ) -> dict[str, Figure]:
-    """Like `measure` for several calls at once, one call of each in turn (after a warm-up of each)."""
+    """Like `measure` for several calls at once, in turns of `BLOCK` calls of each (after a warm-up of each).
+
+    Turns, not single calls: the MCP SDK's server finishes work after its reply (a stateless request's
+    transport is torn down), which would land on the next call of another kind."""
     for _ in range(min(200, requests // 5)):
         for _name, call in calls.values():
             await call()
     latencies: dict[str, list[float]] = {key: [] for key in calls}
-    for _ in range(requests):
+    for _ in range(max(1, requests // BLOCK)):
         for key, (_name, call) in calls.items():
-            start = time.perf_counter()
-            await call()
-            latencies[key].append((time.perf_counter() - start) * 1000)
+            for _ in range(BLOCK):
+                start = time.perf_counter()
+                await call()
+                latencies[key].append((time.perf_counter() - start) * 1000)
     figures = {}
     for key, (name, _call) in calls.items():
         ordered = sorted(latencies[key])
@@ -209,7 +216,7 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
 
                         return call
 
-                    # One call of each in turn, so the machine's load weighs on the three alike.
+                    # In turns, so the machine's load weighs on the three alike.
                     calls: dict[str, tuple[str, Callable[[], Awaitable[object]]]] = {
                         "c": ("(c) orchestrator /mcp/call round trip", mcp_call),
                         "d": (f"(d) mcp.Client tools/call ({mcp.protocol_version})", sdk_call(mcp)),

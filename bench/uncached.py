@@ -320,8 +320,10 @@ def report(results: Results) -> str:
 
 
 def goal_rows(args: argparse.Namespace) -> list[GoalRow]:
-    """Measure (`args.rounds` rounds of `args.duration` s) and hold the medians to the goals."""
-    return rows_for(measure(args))
+    """Measure (`args.rounds` rounds of `args.duration` s), print the report, hold the medians to the goals."""
+    results = measure(args)
+    print(report(results), flush=True)
+    return rows_for(results)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
