@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 
 @contextmanager
 def step(name: str, **attributes: Any) -> Iterator[Span]:
-    """One step of a request as a child of the current span; an escaping exception marks it failed."""
+    """One step of a request as a child of the current span; an escaping exception marks it failed.
+
+    In a trace that is not recorded (sampled out, or no exporter) the step makes no span of its own: it
+    would never be seen, and a request has several steps. The current span stands in for it."""
+    current = get_current_span()
+    if not current.is_recording():
+        yield current
+        return
     with tracing.tracer().start_as_current_span(name, record_exception=False) as span:
         if attributes and span.is_recording():
             span.set_attributes(attributes)
@@ -50,6 +57,8 @@ def cache_lookup(started: int, layer: str | None) -> None:
         if current.is_recording():
             current.set_attribute("cache.layer", layer)  # a hit: the layer that answered
         return
+    if not get_current_span().is_recording():
+        return  # a trace that is not recorded: no span for the miss either
     span = tracing.tracer().start_span("answer-cache lookup", start_time=started)
     if span.is_recording():
         span.set_attributes({"cache.hit": False, "cache.layer": "none"})
