@@ -4,6 +4,11 @@ import logging
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 
 from mcp_common import tracing
 
@@ -172,3 +177,38 @@ def test_span_outside_any_trace_starts_one(caplog: pytest.LogCaptureFixture) -> 
 
     assert tracing.is_trace_id(sp.context.trace_id)
     assert span_records(caplog)[0]["trace_id"] == sp.context.trace_id
+
+
+@pytest.mark.parametrize(("flags", "recorded"), [("00", False), ("01", True)])
+def test_a_tool_span_follows_the_callers_sampling_decision(flags: str, recorded: bool) -> None:
+    """A service's tool span, under the ids the body names, is recorded only if the caller's trace is sampled."""
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(ALWAYS_OFF))
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    previous = tracing.install(provider)
+    trace_id, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    try:
+        parent = tracing.extract({"traceparent": f"00-{trace_id}-{caller_span}-{flags}"})
+        server = tracing.tracer().start_span("server", parent)
+        with tracing.attached(trace.set_span_in_context(server, parent), None, caller=parent):
+            body = tracing.TraceContext(trace_id, tracing.new_span_id(), caller_span)  # as the body names it
+            with tracing.use(body), tracing.span("tool_call"):
+                pass
+        server.end()
+    finally:
+        tracing.install(previous)
+    assert ("tool_call" in [span.name for span in memory.get_finished_spans()]) is recorded
+
+
+def test_a_trace_known_only_from_ids_counts_as_sampled() -> None:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(ALWAYS_OFF))
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    previous = tracing.install(provider)
+    try:
+        body = tracing.TraceContext(tracing.new_trace_id(), tracing.new_span_id(), tracing.new_span_id())
+        with tracing.use(body), tracing.span("tool_call"):
+            pass
+    finally:
+        tracing.install(previous)
+    assert [span.name for span in memory.get_finished_spans()] == ["tool_call"]

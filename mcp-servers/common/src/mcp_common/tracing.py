@@ -93,8 +93,8 @@ class TraceContext:
 class _Known(NonRecordingSpan):
     """A span known only by its ids (set by `use`), remembering its parent for `current()`."""
 
-    def __init__(self, ctx: TraceContext) -> None:
-        flags = TraceFlags(TraceFlags.SAMPLED)
+    def __init__(self, ctx: TraceContext, *, sampled: bool = True) -> None:
+        flags = TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT)
         super().__init__(SpanContext(int(ctx.trace_id, 16), int(ctx.span_id, 16), is_remote=True, trace_flags=flags))
         parent = ctx.parent_span_id
         self.parent = SpanContext(int(ctx.trace_id, 16), int(parent, 16), True) if parent else None
@@ -171,8 +171,14 @@ def _cloud_trace(value: str) -> tuple[str, str | None] | None:
 
 @contextmanager
 def use(ctx: TraceContext) -> Iterator[TraceContext]:
-    """Make `ctx` (ids only) the current span and session for the duration of the block."""
-    token = otel_context.attach(trace.set_span_in_context(_Known(ctx)))
+    """Make `ctx` (ids only) the current span and session for the duration of the block.
+
+    In the trace of the request being served, the caller's sampling decision stands (spans under an
+    unsampled `traceparent` are not recorded); a trace known only from ids counts as sampled."""
+    served = trace.get_current_span().get_span_context()
+    same_trace = served.is_valid and trace.format_trace_id(served.trace_id) == ctx.trace_id
+    sampled = served.trace_flags.sampled if same_trace else True
+    token = otel_context.attach(trace.set_span_in_context(_Known(ctx, sampled=sampled)))
     session = _session.set(ctx.session_id)
     try:
         yield ctx
