@@ -82,10 +82,10 @@ def post_body(port: int, size: int, *, chunked: bool, send_body: bool = True, pa
                 except OSError:
                     break
                 sent += n
-        return RawResponse(*_read_response(sock), sent)
+        return RawResponse(*read_response(sock), sent)
 
 
-def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)

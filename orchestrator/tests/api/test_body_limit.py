@@ -5,6 +5,7 @@ do not grow the process. Unparsable JSON answers the envelope too."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from orch_process import MIB, OrchestratorProcess, RawResponse, orchestrator_process, post_body
+from orch_process import MIB, OrchestratorProcess, RawResponse, orchestrator_process, post_body, read_response
 
 from mcp_devtools.testing import serve
 from orchestrator.app import create_app
@@ -132,3 +133,17 @@ def test_the_cap_is_a_setting_with_a_floor() -> None:
     assert Settings().max_body_bytes == CAP
     with pytest.raises(ValueError, match="max_body_bytes"):
         Settings(max_body_bytes=10)
+
+
+def test_a_small_declared_length_cannot_carry_a_larger_chunked_body(orch: OrchestratorProcess) -> None:
+    """A declared length under the cap is not watched further: the server must refuse a request that
+    declares one and is chunked too (else a small `Content-Length` could smuggle a body past the cap)."""
+    body = b"x" * (CAP * 2)
+    head = (
+        f"POST /query HTTP/1.1\r\nHost: 127.0.0.1:{orch.port}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", orch.port), timeout=30) as sock:
+        sock.sendall(head.encode() + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        status, _, _ = read_response(sock)
+    assert status == 400

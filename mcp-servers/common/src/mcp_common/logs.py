@@ -220,7 +220,7 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers = handlers
     root.setLevel(level.upper())
-    logging.getLogger("uvicorn.access").disabled = True  # TraceMiddleware logs each request instead
+    logging.getLogger("uvicorn.access").disabled = True  # TelemetryMiddleware logs each request instead
     for name in ("uvicorn", "uvicorn.error", "httpx", "httpcore", "mcp"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
