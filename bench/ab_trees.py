@@ -290,3 +290,62 @@ def warm_cache(url: str, question: dict[str, str], headers: dict[str, str] | Non
             reply = json.loads(response.read())
     if reply.get("cached") is not True:
         raise SystemExit(f"{url}: not answered from the cache: {reply}")
+
+
+# ---------------------------------------------------------------------------------------- cached /query targets
+
+
+def start_billing(processes: Processes, base: Mapping[str, str] | None = None) -> str:
+    """The chargebee service (demo backend, logs at WARNING, no payloads) from this tree; its URL."""
+    port = free_port()
+    env = dict(base or {}) | {"PORT": str(port), "CHARGEBEE_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false"}
+    url = f"http://127.0.0.1:{port}"
+    processes.start("chargebee", [sys.executable, "-m", "chargebee_service"], env, REPO, f"{url}/health")
+    return url
+
+
+def orchestrator_env(billing_url: str) -> dict[str, str]:
+    """An orchestrator on the chargebee service alone: memory state, no conversations, no third-party MCP
+    servers, logs at WARNING without payloads, answers cached for an hour."""
+    return {
+        "ORCH_SERVICES": json.dumps({"chargebee": billing_url}),
+        "ORCH_STATE_BACKEND": "memory",
+        "ORCH_CONVERSATIONS": "none",
+        "ORCH_MCP_SERVERS": "{}",
+        "ORCH_LOG_LEVEL": "WARNING",
+        "ORCH_LOG_PAYLOADS": "false",
+        "ORCH_ANSWER_TTL_S": "3600",
+    }
+
+
+def query_lua(path: Path, question: Mapping[str, str], headers: Mapping[str, str] | None = None) -> Path:
+    """A wrk script POSTing `question` as JSON (with `headers`) to the URL wrk is given; its path."""
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(dict(question)))}"]
+    lines += ['wrk.headers["Content-Type"] = "application/json"']
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in (headers or {}).items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def interleaved_rounds(
+    processes: Processes, targets: Mapping[str, tuple[str, int, Path]], rounds: int, duration_s: float
+) -> dict[str, list[dict[str, float]]]:
+    """label → its wrk runs: every target (URL, server pid, wrk script) once per round, the order reversed
+    every other round, after a 1 s warm-up run each; one line printed per run."""
+    for url, pid, lua in targets.values():
+        wrk_run(url, pid, lua, 1)  # warm-up: connections, caches, lazy imports
+    labels = list(targets)
+    width = max(len(label) for label in labels)
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in targets}
+    for number in range(1, rounds + 1):
+        for label in labels if number % 2 else labels[::-1]:
+            url, pid, lua = targets[label]
+            run = wrk_run(url, pid, lua, duration_s)
+            processes.check()
+            runs[label].append(run)
+            print(
+                f"round {number} {label:<{width}} {run['rps']:7.0f} req/s  p50 {run['p50']:6.2f} ms"
+                f"  p99 {run['p99']:6.2f} ms  CPU % server {run['server']:3.0f} wrk {run['wrk']:3.0f}",
+                flush=True,
+            )
+    return runs

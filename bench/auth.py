@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from ab_trees import REPO, Processes, free_port, warm_cache, wrk_run
+from ab_trees import (
+    REPO,
+    Processes,
+    free_port,
+    interleaved_rounds,
+    orchestrator_env,
+    query_lua,
+    start_billing,
+    warm_cache,
+)
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mcp_common.assertions import AssertionSigner, AssertionVerifier, Keyring
@@ -113,19 +122,7 @@ def start_stack(processes: Processes, work: Path, private: rsa.RSAPrivateKey) ->
         REPO,
         f"http://127.0.0.1:{jwks_port}/jwks.json",
     )
-    billing_port = free_port()
-    billing_env = {"PORT": str(billing_port), "CHARGEBEE_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false"}
-    processes.start(
-        "chargebee", [python, "-m", "chargebee_service"], billing_env, REPO, f"http://127.0.0.1:{billing_port}/health"
-    )
-    common = {
-        "ORCH_SERVICES": json.dumps({"chargebee": f"http://127.0.0.1:{billing_port}"}),
-        "ORCH_STATE_BACKEND": "memory",
-        "ORCH_CONVERSATIONS": "none",
-        "ORCH_LOG_LEVEL": "WARNING",
-        "ORCH_LOG_PAYLOADS": "false",
-        "ORCH_ANSWER_TTL_S": "3600",
-    }
+    common = orchestrator_env(start_billing(processes))
     jwks_url = f"http://127.0.0.1:{jwks_port}/jwks.json"
     issuer = [{"issuer": ISSUER, "audience": [AUDIENCE], "jwks_url": jwks_url}]
     targets: dict[str, tuple[str, int]] = {}
@@ -163,30 +160,12 @@ def main() -> None:
                     *signed
                 )
             )
-            luas = {}
+            scripted = {}
             for label, headers in (("development", {}), ("production", {"Authorization": f"Bearer {token}"})):
-                lua = work / f"{label}.lua"
-                lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(QUESTION))}"]
-                lines += ['wrk.headers["Content-Type"] = "application/json"']
-                lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
-                lua.write_text("\n".join(lines) + "\n")
-                luas[label] = lua
                 url, pid = targets[label]
                 warm_cache(url, QUESTION, headers)
-                wrk_run(url, pid, lua, 1)
-            runs: dict[str, list[dict[str, float]]] = {label: [] for label in targets}
-            for number in range(1, args.rounds + 1):
-                order = list(targets) if number % 2 else list(reversed(targets))
-                for label in order:
-                    url, pid = targets[label]
-                    run = wrk_run(url, pid, luas[label], args.duration)
-                    processes.check()
-                    runs[label].append(run)
-                    print(
-                        f"round {number} {label:<11} {run['rps']:7.0f} req/s  p50 {run['p50']:6.2f} ms"
-                        f"  p99 {run['p99']:6.2f} ms  CPU % server {run['server']:3.0f} wrk {run['wrk']:3.0f}",
-                        flush=True,
-                    )
+                scripted[label] = (url, pid, query_lua(work / f"{label}.lua", QUESTION, headers))
+            runs = interleaved_rounds(processes, scripted, args.rounds, args.duration)
         finally:
             processes.stop_all()
     report = _report(runs, costs, args) + (

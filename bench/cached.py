@@ -21,13 +21,21 @@ Usage: uv run --frozen python bench/cached.py [--rounds 3] [--duration 5] [--mar
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from ab_trees import REPO, Processes, free_port, warm_cache, wrk_run
+from ab_trees import (
+    REPO,
+    Processes,
+    free_port,
+    interleaved_rounds,
+    orchestrator_env,
+    query_lua,
+    start_billing,
+    warm_cache,
+)
 from goals import GoalRow, at_least, at_most, table
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
@@ -37,27 +45,12 @@ Runs = dict[str, list[dict[str, float]]]
 
 def start_targets(processes: Processes, work: Path) -> dict[str, tuple[str, int]]:
     """label → (URL, pid) of every target, started and warmed."""
-    python = sys.executable
     targets: dict[str, tuple[str, int]] = {}
     port = free_port()
-    pid = processes.start("bare", [python, str(BENCH / "bare_app.py"), str(port)], {}, REPO,
+    pid = processes.start("bare", [sys.executable, str(BENCH / "bare_app.py"), str(port)], {}, REPO,
                           f"http://127.0.0.1:{port}/docs")  # fmt: skip
     targets["bare"] = (f"http://127.0.0.1:{port}/echo", pid)
-    billing = free_port()
-    processes.start(
-        "chargebee", [python, "-m", "chargebee_service"],
-        {"PORT": str(billing), "CHARGEBEE_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false"},
-        REPO, f"http://127.0.0.1:{billing}/health",
-    )  # fmt: skip
-    common = {
-        "ORCH_SERVICES": json.dumps({"chargebee": f"http://127.0.0.1:{billing}"}),
-        "ORCH_CONVERSATIONS": "none",
-        "ORCH_MCP_SERVERS": "{}",
-        "ORCH_LOG_LEVEL": "WARNING",
-        "ORCH_LOG_PAYLOADS": "false",
-        "ORCH_ANSWER_TTL_S": "3600",
-        "ORCH_L2_MAX_TTL_S": "3600",
-    }
+    common = orchestrator_env(start_billing(processes)) | {"ORCH_L2_MAX_TTL_S": "3600"}
     variants = {
         "orchestrator": {"ORCH_STATE_BACKEND": "memory"},
         "logs at INFO": {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "INFO"},
@@ -69,7 +62,8 @@ def start_targets(processes: Processes, work: Path) -> dict[str, tuple[str, int]
         name = label.split(" (")[0].replace(" ", "-")
         state = {"ORCH_STATE_PATH": str(work / f"{name}.sqlite3")}
         env = common | extra | state | {"PORT": str(port)}
-        pid = processes.start(name, [python, "-m", "orchestrator"], env, REPO, f"http://127.0.0.1:{port}/health")
+        pid = processes.start(name, [sys.executable, "-m", "orchestrator"], env, REPO,
+                              f"http://127.0.0.1:{port}/health")  # fmt: skip
         url = f"http://127.0.0.1:{port}/query"
         warm_cache(url, QUESTION)
         targets[label] = (url, pid)
@@ -81,31 +75,13 @@ def measure(rounds: int, duration_s: float) -> Runs:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         processes = Processes(work)
-        lua = work / "query.lua"
-        lua.write_text(
-            f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(QUESTION))}\n'
-            'wrk.headers["Content-Type"] = "application/json"\n'
-        )
+        lua = query_lua(work / "query.lua", QUESTION)
         try:
             targets = start_targets(processes, work)
-            for url, pid in targets.values():
-                wrk_run(url, pid, lua, 1)  # warm-up: connections, caches, lazy imports
-            runs: Runs = {label: [] for label in targets}
-            for number in range(1, rounds + 1):
-                order = list(targets) if number % 2 else list(reversed(targets))
-                for label in order:
-                    url, pid = targets[label]
-                    run = wrk_run(url, pid, lua, duration_s)
-                    processes.check()
-                    runs[label].append(run)
-                    print(
-                        f"round {number} {label:<20} {run['rps']:7.0f} req/s  p50 {run['p50']:6.2f} ms"
-                        f"  p99 {run['p99']:6.2f} ms  CPU % server {run['server']:3.0f} wrk {run['wrk']:3.0f}",
-                        flush=True,
-                    )
+            return interleaved_rounds(processes, {k: (url, pid, lua) for k, (url, pid) in targets.items()},
+                                      rounds, duration_s)  # fmt: skip
         finally:
             processes.stop_all()
-    return runs
 
 
 def median(runs: Runs, label: str, name: str) -> float:

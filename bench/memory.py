@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import resource
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from ab_trees import REPO, Processes, cpu_seconds, free_port, outer_env
+from ab_trees import REPO, Processes, cpu_seconds, free_port, orchestrator_env, outer_env, start_billing
 from goals import GoalRow, below, table
 
 GROWTH_GOAL_MB = 20.0
@@ -72,22 +71,9 @@ def own_cpu_seconds() -> float:
 def start_stack(processes: Processes) -> tuple[str, int]:
     """The chargebee service and the orchestrator; the orchestrator's `/query` URL and pid."""
     python = sys.executable
-    billing = free_port()
     base = outer_env()
-    billing_env = base | {"PORT": str(billing), "CHARGEBEE_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false"}
-    processes.start("chargebee", [python, "-m", "chargebee_service"], billing_env, REPO,
-                    f"http://127.0.0.1:{billing}/health")  # fmt: skip
     port = free_port()
-    env = base | {
-        "PORT": str(port),
-        "ORCH_SERVICES": json.dumps({"chargebee": f"http://127.0.0.1:{billing}"}),
-        "ORCH_STATE_BACKEND": "memory",
-        "ORCH_CONVERSATIONS": "none",
-        "ORCH_MCP_SERVERS": "{}",
-        "ORCH_LOG_LEVEL": "WARNING",
-        "ORCH_LOG_PAYLOADS": "false",
-        "ORCH_ANSWER_TTL_S": "3600",
-    }
+    env = base | orchestrator_env(start_billing(processes, base)) | {"PORT": str(port)}
     pid = processes.start("orchestrator", [python, "-m", "orchestrator"], env, REPO, f"http://127.0.0.1:{port}/health")
     return f"http://127.0.0.1:{port}/query", pid
 

@@ -16,7 +16,6 @@ Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5]
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -26,7 +25,16 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ab_trees import REPO, Processes, free_port, warm_cache, wrk_run
+from ab_trees import (
+    REPO,
+    Processes,
+    free_port,
+    interleaved_rounds,
+    orchestrator_env,
+    query_lua,
+    start_billing,
+    warm_cache,
+)
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 
@@ -71,27 +79,14 @@ def discarding_sink() -> Iterator[tuple[str, list[int]]]:
 
 
 def start_stack(processes: Processes, sink: str) -> dict[str, tuple[str, int]]:
-    python = sys.executable
-    billing_port = free_port()
-    billing_env = {"PORT": str(billing_port), "CHARGEBEE_LOG_LEVEL": "WARNING", "CHARGEBEE_LOG_PAYLOADS": "false"}
-    processes.start(
-        "chargebee", [python, "-m", "chargebee_service"], billing_env, REPO, f"http://127.0.0.1:{billing_port}/health"
-    )
-    common = {
-        "ORCH_SERVICES": json.dumps({"chargebee": f"http://127.0.0.1:{billing_port}"}),
-        "ORCH_STATE_BACKEND": "memory",
-        "ORCH_CONVERSATIONS": "none",
-        "ORCH_MCP_SERVERS": "{}",
-        "ORCH_LOG_LEVEL": "WARNING",
-        "ORCH_LOG_PAYLOADS": "false",
-        "ORCH_ANSWER_TTL_S": "3600",
-    }
+    common = orchestrator_env(start_billing(processes))
     targets: dict[str, tuple[str, int]] = {}
     for label, extra in variants(sink).items():
         port = free_port()
         env = common | extra | {"PORT": str(port)}
         name = label.replace(" ", "-")
-        pid = processes.start(name, [python, "-m", "orchestrator"], env, REPO, f"http://127.0.0.1:{port}/health")
+        pid = processes.start(name, [sys.executable, "-m", "orchestrator"], env, REPO,
+                              f"http://127.0.0.1:{port}/health")  # fmt: skip
         targets[label] = (f"http://127.0.0.1:{port}/query", pid)
     return targets
 
@@ -105,29 +100,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, discarding_sink() as (sink, received):
         work = Path(tmp)
         processes = Processes(work)
-        lua = work / "query.lua"
-        lua.write_text(
-            f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(QUESTION))}\n'
-            'wrk.headers["Content-Type"] = "application/json"\n'
-        )
+        lua = query_lua(work / "query.lua", QUESTION)
         try:
             targets = start_stack(processes, sink)
-            for url, pid in targets.values():
+            for url, _pid in targets.values():
                 warm_cache(url, QUESTION)
-                wrk_run(url, pid, lua, 1)
-            runs: dict[str, list[dict[str, float]]] = {label: [] for label in targets}
-            for number in range(1, args.rounds + 1):
-                order = list(targets) if number % 2 else list(reversed(targets))
-                for label in order:
-                    url, pid = targets[label]
-                    run = wrk_run(url, pid, lua, args.duration)
-                    processes.check()
-                    runs[label].append(run)
-                    print(
-                        f"round {number} {label:<12} {run['rps']:7.0f} req/s  p50 {run['p50']:6.2f} ms"
-                        f"  p99 {run['p99']:6.2f} ms  CPU % server {run['server']:3.0f} wrk {run['wrk']:3.0f}",
-                        flush=True,
-                    )
+            scripted = {label: (url, pid, lua) for label, (url, pid) in targets.items()}
+            runs = interleaved_rounds(processes, scripted, args.rounds, args.duration)
         finally:
             processes.stop_all()
     report = _report(runs, args, exported=sum(received))
