@@ -225,25 +225,30 @@ def test_settings_refuse_short_keys_and_a_signing_kid_outside_the_ring() -> None
     assert BaseServiceSettings(_env_file=None).caller_signer("order") is None
 
 
-def test_a_verified_assertion_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    verifier = AssertionVerifier(keyring(NEW), "demo", leeway_s=0)
-    checks = 0
+def count_checks(verifier: AssertionVerifier, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A one-item list counting the verifier's full checks (signature and claims) from now on."""
+    checks = [0]
     real = verifier._verify
 
     def counted(token: str) -> Any:
-        nonlocal checks
-        checks += 1
+        checks[0] += 1
         return real(token)
 
     monkeypatch.setattr(verifier, "_verify", counted)
+    return checks
+
+
+def test_a_verified_assertion_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = AssertionVerifier(keyring(NEW), "demo", leeway_s=0)
+    checks = count_checks(verifier, monkeypatch)
     now = int(time.time())
     token = mint({"iat": now, "exp": now + 1}, SECRETS[NEW])
     assert [verifier.verify(token).subject for _ in range(3)] == [ADA] * 3
-    assert checks == 1
+    assert checks == [1]
     time.sleep(1.2)
     with pytest.raises(ServiceError, match="expired"):
         verifier.verify(token)
-    assert checks == 2
+    assert checks == [2]
 
 
 def test_remembered_assertions_and_signed_tokens_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,17 +257,9 @@ def test_remembered_assertions_and_signed_tokens_stay_bounded(monkeypatch: pytes
     tokens = [mint({"sub": f"user{n}@example.com"}, SECRETS[NEW]) for n in range(25)]
     assert [verifier.verify(token).subject for token in tokens][-1] == "user24@example.com"
     assert 0 < len(verifier._verified) <= 10
-    checks = 0
-    real = verifier._verify
-
-    def counted(token: str) -> Any:
-        nonlocal checks
-        checks += 1
-        return real(token)
-
-    monkeypatch.setattr(verifier, "_verify", counted)
+    checks = count_checks(verifier, monkeypatch)
     verifier.verify(tokens[-1])  # the newest is still remembered
-    assert checks == 0
+    assert checks == [0]
     signing = signer(NEW)
     for n in range(25):
         signing.sign("demo", f"user{n}@example.com", "default")

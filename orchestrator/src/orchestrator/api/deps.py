@@ -1,6 +1,6 @@
-"""What the routes share: the engine and settings dependencies, and `admit`, the request's caller.
+"""What the routes share: the engine dependency, and `admit`, the request's caller.
 
-The dependencies are `async`: FastAPI runs a plain `def` dependency in a worker thread on every request.
+A dependency is `async`: FastAPI runs a plain `def` dependency in a worker thread on every request.
 The caller is resolved once per request by `Callers` (`security.identity`) from what the request
 carries; each route says where its body names the user.
 """
@@ -15,17 +15,11 @@ from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator.core.engine import Engine
 from orchestrator.security.caller import Caller
 from orchestrator.security.identity import Callers, Credentials
-from orchestrator.settings import Settings
 
 
 async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
-
-
-async def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 async def _caller(request: Request, entry: Literal["query", "orchestrate"], claimed_email: str) -> Caller:
@@ -46,4 +40,3 @@ async def admit(request: Request, entry: Literal["query", "orchestrate"], claime
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
