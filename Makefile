@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PORT ?= 8080
 
-.PHONY: run test install tools lint typecheck pytest bench smoke clean
+.PHONY: run test install tools lint typecheck pytest bench smoke clean eval
 
 # Bytecode is compiled at install (the dependencies and the project's own sources), so no process
 # compiles modules at start-up, even where PYTHONDONTWRITEBYTECODE is set.
@@ -54,3 +54,8 @@ smoke:
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# The embedded planners against the evaluation set (eval/planner/): the test split's headline figures,
+# exit 1 when one is more than 2 points worse than eval/planner/scores.json. Tune on `--split dev` only.
+eval: install
+	$(UV) run --frozen python bench/eval_planner.py --split test --check eval/planner/scores.json
