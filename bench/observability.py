@@ -6,17 +6,31 @@ cached; rounds interleaved with the order flipped every other round. Server and 
 beside each run, and each variant's req/s as a ratio of the first variant's.
 
 - `all off`: `ORCH_TRACES_EXPORTER=none` (spans are still created, for the ids), `ORCH_METRICS=off`.
+- `all off, second process`: the same settings in another process: the noise floor of the ratios (two
+  identical processes differ by a few per cent, from hash seeds, memory layout and where the machine's
+  other load lands).
 - `metrics on`: Prometheus metrics on, tracing not exported.
 - `both on, 10 % of traces` / `every trace`: metrics on, and traces sampled at that ratio and exported
-  with `otlp-http` to a sink on loopback that accepts and discards.
+  with `otlp-http` to a sink on loopback that accepts and discards, encoded and sent by the exporter
+  process (`mcp_common.span_shipping`, the default).
+- `…, export thread`: the same, exported from a thread of the orchestrator (the SDK's
+  `BatchSpanProcessor`, `ORCH_TRACES_EXPORT_PROCESS=false`).
 
-Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5] [--markdown FILE]
+Server CPU counts the orchestrator's child processes too (the exporter process included).
+
+`--profile`: after the rounds, one more wrk run per variant with py-spy sampling the server, and the
+share of its samples spent in Prometheus metrics and in OpenTelemetry spans (creation, processors,
+shipping): the cost of each part without the run-to-run noise of throughput.
+
+Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5] [--first N] [--profile]
+       [--markdown FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +48,7 @@ from ab_trees import (
     query_lua,
     start_billing,
     warm_cache,
+    wrk_run,
 )
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
@@ -42,11 +57,19 @@ QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 def variants(sink: str) -> dict[str, dict[str, str]]:
     """label → the orchestrator's extra environment; the first is the baseline."""
     exported = {"ORCH_TRACES_EXPORTER": "otlp-http", "ORCH_OTLP_ENDPOINT": sink}
+    in_thread = {"ORCH_TRACES_EXPORT_PROCESS": "false"}
     return {
         "all off": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "off"},
+        "all off, second process": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "off"},
         "metrics on": {"ORCH_TRACES_EXPORTER": "none", "ORCH_METRICS": "on"},
         "both on, 10 % of traces": exported | {"ORCH_TRACES_SAMPLE_RATIO": "0.1", "ORCH_METRICS": "on"},
         "both on, every trace": exported | {"ORCH_TRACES_SAMPLE_RATIO": "1.0", "ORCH_METRICS": "on"},
+        "both on, 10 %, export thread": exported
+        | in_thread
+        | {"ORCH_TRACES_SAMPLE_RATIO": "0.1", "ORCH_METRICS": "on"},
+        "both on, every trace, export thread": exported
+        | in_thread
+        | {"ORCH_TRACES_SAMPLE_RATIO": "1.0", "ORCH_METRICS": "on"},
     }
 
 
@@ -78,10 +101,10 @@ def discarding_sink() -> Iterator[tuple[str, list[int]]]:
         thread.join(5)
 
 
-def start_stack(processes: Processes, sink: str) -> dict[str, tuple[str, int]]:
+def start_stack(processes: Processes, sink: str, only: int | None) -> dict[str, tuple[str, int]]:
     common = orchestrator_env(start_billing(processes))
     targets: dict[str, tuple[str, int]] = {}
-    for label, extra in variants(sink).items():
+    for label, extra in list(variants(sink).items())[:only]:
         port = free_port()
         env = common | extra | {"PORT": str(port)}
         name = label.replace(" ", "-")
@@ -96,23 +119,70 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--first", type=int, help="run only the first N variants (the baseline is the first)")
+    parser.add_argument("--profile", action="store_true", help="py-spy shares of metrics and spans per variant")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, discarding_sink() as (sink, received):
         work = Path(tmp)
         processes = Processes(work)
         lua = query_lua(work / "query.lua", QUESTION)
         try:
-            targets = start_stack(processes, sink)
+            targets = start_stack(processes, sink, args.first)
             for url, _pid in targets.values():
                 warm_cache(url, QUESTION)
             scripted = {label: (url, pid, lua) for label, (url, pid) in targets.items()}
             runs = interleaved_rounds(processes, scripted, args.rounds, args.duration)
+            shares = {}
+            if args.profile:
+                shares = {
+                    label: profile(url, pid, lua, work, args.duration) for label, (url, pid, lua) in scripted.items()
+                }
         finally:
             processes.stop_all()
     report = _report(runs, args, exported=sum(received))
+    if args.profile:
+        report += "\n\n" + _profile_table(shares)
     print(report)
     if args.markdown:
         args.markdown.write_text(report)
+
+
+# Frames whose presence in a sample's stack charges the sample to that part (the first part that matches).
+PARTS = {
+    "metrics": ("prometheus_client/", "mcp_common/metrics.py", "orchestrator/observability/metrics.py"),
+    "spans": (
+        "/opentelemetry/",
+        "mcp_common/span_shipping.py",
+        "mcp_common/tracing.py",
+        "orchestrator/observability/spans.py",
+    ),
+}
+
+
+def profile(url: str, pid: int, lua: Path, work: Path, duration_s: float) -> dict[str, float]:
+    """One wrk run with py-spy sampling the server: the share (%) of its samples in each of `PARTS`."""
+    out = work / f"profile-{pid}.txt"
+    spy = subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", f"{duration_s:g}", "-r", "500",
+         "-f", "raw", "-o", str(out), "--nonblocking", "--full-filenames"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wrk_run(url, pid, lua, duration_s)
+    spy.wait(duration_s + 30)
+    total, parts = 0, dict.fromkeys(PARTS, 0)
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        part = next((name for name, marks in PARTS.items() if any(m in stack for m in marks)), None)
+        if part is not None:
+            parts[part] += int(count)
+    return {name: 100 * n / max(total, 1) for name, n in parts.items()} | {"samples": float(total)}
+
+
+def _profile_table(shares: dict[str, dict[str, float]]) -> str:
+    rows = ["| variant | samples | metrics % | spans % |", "|---|---:|---:|---:|"]
+    rows += [f"| {label} | {s['samples']:.0f} | {s['metrics']:.1f} | {s['spans']:.1f} |" for label, s in shares.items()]
+    return "\n".join(["Share of the server's py-spy samples (one more wrk run per variant, 500 Hz)", "", *rows])
 
 
 def _report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace, *, exported: int) -> str:

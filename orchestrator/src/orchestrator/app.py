@@ -18,6 +18,7 @@ import aiohttp
 from fastapi import FastAPI
 from starlette.routing import Route as HttpRoute
 
+from mcp_common import heap
 from mcp_common.assertions import caller_signer
 from mcp_common.auth import IdTokens, wants_id_tokens
 from mcp_common.mcp_lazy import LazyMcp
@@ -145,6 +146,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
         try:
             async with mcp.running():
+                heap.settle()
                 yield
         finally:
             refresher.cancel()

@@ -36,6 +36,7 @@ def worker_app() -> FastAPI:
     """The app of one server process, its logging and tracing configured (spans flushed at exit)."""
     import atexit
 
+    from mcp_common import heap
     from mcp_common.logs import configure_logging
     from mcp_common.telemetry import configure_tracing_from, shutdown_tracing
     from orchestrator import __version__
@@ -56,4 +57,5 @@ def worker_app() -> FastAPI:
         "orchestrator", settings, version=__version__, environment=settings.env, gcp_project=settings.gcp_project
     )
     atexit.register(shutdown_tracing)
+    heap.enable()
     return create_app(settings)

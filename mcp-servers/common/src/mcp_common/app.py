@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, SecretStr
 
-from mcp_common import caller_auth, tracing
+from mcp_common import caller_auth, heap, tracing
 from mcp_common.assertions import HEADER, AssertionVerifier, Keyring
 from mcp_common.errors import ErrorCode, ServiceError, invalid_request
 from mcp_common.logs import redact
@@ -86,6 +86,7 @@ def create_service_app(
     @asynccontextmanager
     async def app_lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with _maybe(lifespan), mcp.running():
+            heap.settle()
             yield
 
     routes = mcp.routes()

@@ -36,6 +36,7 @@ def serve_from_environment(
 
 def run_service(app: FastAPI, settings: BaseServiceSettings, *, service: str) -> None:
     """Serve `app` on the configured host and port (the `PORT` variable wins, as on Cloud Run)."""
+    from mcp_common import heap
     from mcp_common.loki import loki_handler_from_settings
 
     handlers = [h for h in [loki_handler_from_settings(settings, service=service)] if h is not None]
@@ -50,6 +51,7 @@ def run_service(app: FastAPI, settings: BaseServiceSettings, *, service: str) ->
     configure_tracing_from(
         service, settings, version=app.version, environment=settings.env, gcp_project=settings.gcp_project
     )
+    heap.enable()
     try:
         uvicorn.run(
             app, host=settings.host, port=port, log_config=None, timeout_graceful_shutdown=8, server_header=False

@@ -6,8 +6,11 @@ attributes, no events, which is most of a span's cost), `otlp-http`, `otlp-grpc`
 with `<PREFIX>OTLP_HEADERS`), `cloud-trace` (Google Cloud Trace, project from the environment or
 `gcp_project`), `console` (one JSON document per span on stdout). Sampling is parent-based: a
 request continuing a caller's trace follows the caller's decision, a new trace is kept with
-probability `<PREFIX>TRACES_SAMPLE_RATIO`. Spans leave in batches (`OTEL_BSP_*` tune the batch);
-`shutdown_tracing` flushes what is left when the process exits.
+probability `<PREFIX>TRACES_SAMPLE_RATIO`. Spans leave in batches (`OTEL_BSP_*` tune the batch), encoded
+and sent by a child process (`mcp_common.span_shipping`) so the serving process's GIL is not taken
+from requests; `<PREFIX>TRACES_EXPORT_PROCESS=false` exports from a thread instead (the SDK's
+`BatchSpanProcessor`), as `console` always does. `shutdown_tracing` flushes what is left when the
+process exits.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class TracingSettings(BaseModel):
     otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset: the exporter's default.")
     otlp_headers: dict[str, str] = Field(default_factory=dict, description="Headers sent to the collector, JSON.")
     traces_sample_ratio: float = Field(default=1.0, ge=0, le=1, description="Share of new traces kept.")
+    traces_export_process: bool = Field(
+        default=True, description="Encode and send spans in a child process (true) or a thread of this one (false)."
+    )
 
 
 def configure_tracing_from(
@@ -53,6 +59,7 @@ def configure_tracing_from(
         headers=settings.otlp_headers,
         sample_ratio=settings.traces_sample_ratio,
         gcp_project=gcp_project,
+        export_process=settings.traces_export_process,
     )
 
 
@@ -66,6 +73,7 @@ def configure_tracing(
     headers: Mapping[str, str] | None = None,
     sample_ratio: float = 1.0,
     gcp_project: str | None = None,
+    export_process: bool = True,
 ) -> TracerProvider:
     """Build the process's TracerProvider and make every span of `mcp_common.tracing` use it."""
     if exporter not in TRACES_EXPORTERS:
@@ -73,12 +81,17 @@ def configure_tracing(
     resource = Resource.create(
         {"service.name": service_name, "service.version": version, "deployment.environment.name": environment}
     )
-    span_exporter = _exporter(exporter, endpoint, dict(headers or {}), gcp_project)
     # Nothing exported: a new trace is not recorded; a caller's sampled trace still is, so the decision
     # travels on to the services.
-    root = TraceIdRatioBased(sample_ratio) if span_exporter is not None else ALWAYS_OFF
+    root = TraceIdRatioBased(sample_ratio) if exporter != "none" else ALWAYS_OFF
     provider = TracerProvider(resource=resource, sampler=ParentBased(root))
-    if span_exporter is not None:
+    if export_process and exporter in ("otlp-http", "otlp-grpc", "cloud-trace"):
+        from mcp_common.span_shipping import ShippingSpanProcessor
+
+        config = {"kind": exporter, "endpoint": endpoint, "headers": dict(headers or {}), "gcp_project": gcp_project,
+                  "resource": dict(resource.attributes)}  # fmt: skip
+        provider.add_span_processor(ShippingSpanProcessor(config))
+    elif (span_exporter := build_exporter(exporter, endpoint, dict(headers or {}), gcp_project)) is not None:
         provider.add_span_processor(BatchSpanProcessor(span_exporter))
     # Installed for our spans only, not as the API's global provider: FastAPI (0.165+) would then add a
     # second server span and its operation spans to every request, at a cost on the hot path. The MCP SDK
@@ -94,15 +107,18 @@ def shutdown_tracing() -> None:
         _installed.pop().shutdown()
 
 
-def _exporter(kind: str, endpoint: str | None, headers: dict[str, str], gcp_project: str | None) -> SpanExporter | None:
+def build_exporter(
+    kind: str, endpoint: str | None, headers: Mapping[str, str], gcp_project: str | None
+) -> SpanExporter | None:
+    """The SDK's exporter for `kind` (None for `none`)."""
     if kind == "otlp-http":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 
-        return HttpExporter(endpoint=_http_endpoint(endpoint), headers=headers or None)
+        return HttpExporter(endpoint=_http_endpoint(endpoint), headers=dict(headers) or None)
     if kind == "otlp-grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
-        return GrpcExporter(endpoint=endpoint, headers=headers or None)
+        return GrpcExporter(endpoint=endpoint, headers=dict(headers) or None)
     if kind == "cloud-trace":
         from opentelemetry.exporter.cloud_trace import CloudTraceSpanExporter
 
