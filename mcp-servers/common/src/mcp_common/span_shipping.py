@@ -232,7 +232,7 @@ def main(stream: BinaryIO | None = None) -> int:
     """The exporter process: the first frame is the configuration, every other frame a batch of spans."""
     from opentelemetry.sdk.resources import Resource
 
-    from mcp_common.telemetry import build_exporter
+    from mcp_common.exporters import build_exporter
 
     source = stream or sys.stdin.buffer
     config = _read_frame(source)

@@ -20,11 +20,12 @@ from typing import Literal
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
 from pydantic import BaseModel, Field
 
 from mcp_common import tracing
+from mcp_common.exporters import build_exporter
 
 TracesExporter = Literal["none", "otlp-http", "otlp-grpc", "cloud-trace", "console"]
 TRACES_EXPORTERS: tuple[str, ...] = ("none", "otlp-http", "otlp-grpc", "cloud-trace", "console")
@@ -105,32 +106,3 @@ def shutdown_tracing() -> None:
     """Flush and close every provider `configure_tracing` built (at process exit)."""
     while _installed:
         _installed.pop().shutdown()
-
-
-def build_exporter(
-    kind: str, endpoint: str | None, headers: Mapping[str, str], gcp_project: str | None
-) -> SpanExporter | None:
-    """The SDK's exporter for `kind` (None for `none`)."""
-    if kind == "otlp-http":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
-
-        return HttpExporter(endpoint=_http_endpoint(endpoint), headers=dict(headers) or None)
-    if kind == "otlp-grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
-
-        return GrpcExporter(endpoint=endpoint, headers=dict(headers) or None)
-    if kind == "cloud-trace":
-        from opentelemetry.exporter.cloud_trace import CloudTraceSpanExporter
-
-        return CloudTraceSpanExporter(project_id=gcp_project)  # type: ignore[no-untyped-call]
-    if kind == "console":
-        return ConsoleSpanExporter()
-    return None
-
-
-def _http_endpoint(endpoint: str | None) -> str | None:
-    """A collector's base URL gets OTLP/HTTP's traces path; a full URL is used as it is."""
-    if not endpoint:
-        return None
-    base = endpoint.rstrip("/")
-    return base if base.endswith("/v1/traces") else f"{base}/v1/traces"
