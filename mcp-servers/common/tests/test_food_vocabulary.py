@@ -30,6 +30,9 @@ class Wishes(BaseModel):
         ("plant-based", "vegan"),
         ("dairy-free", "dairy-free"),
         ("Halal", "halal"),
+        ("plant based", "vegan"),
+        ("Meat Free", "vegetarian"),
+        ("non-dairy", "dairy-free"),
     ],
 )
 def test_dietary_words_resolve_to_the_shared_tag(word: str, expected: str) -> None:
@@ -38,7 +41,15 @@ def test_dietary_words_resolve_to_the_shared_tag(word: str, expected: str) -> No
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("Peanut", "peanuts"), ("tree nut", "tree-nuts"), ("Sesame Seeds", "sesame"), ("soya", "soy")],
+    [
+        ("Peanut", "peanuts"),
+        ("tree nut", "tree-nuts"),
+        ("Sesame Seeds", "sesame"),
+        ("soya", "soy"),
+        ("Shrimp", "shellfish"),
+        ("almonds", "tree-nuts"),
+        ("soybeans", "soy"),
+    ],
 )
 def test_allergen_words_resolve_to_the_shared_allergen(word: str, expected: str) -> None:
     assert Wishes(allergens=[word]).allergens == [expected]

@@ -231,10 +231,45 @@ def test_a_preference_change_is_seen_at_once_not_served_from_cache(stack: Stack)
     assert "sesame" not in first["data"]["allergens"]
     again = chat.say("show my profile")
     assert all(s["cached"] for s in again["trace"]["spans"])  # the profile is cached per user…
-    updated = chat.say("I'm allergic to sesame")
-    assert updated["intent"] == "update_preferences" and "sesame" in updated["data"]["allergens"]
+    proposed = chat.say("I'm allergic to sesame")
+    assert proposed["intent"] == "update_preferences" and proposed["data"] == {
+        "proposed": {"add_allergens": ["sesame"]}
+    }
+    assert "yes" in proposed["reply"].lower()
+    unchanged = chat.say("show my profile")  # asking first: nothing is written before the yes…
+    assert "sesame" not in unchanged["data"]["allergens"]
+    assert all(s["cached"] for s in unchanged["trace"]["spans"])
+    proposed = chat.say("I'm allergic to sesame")
+    updated = chat.say("yes")  # …and the yes writes it
+    assert updated["intent"] == "confirm" and "sesame" in updated["data"]["allergens"]
     after = chat.say("show my profile")
     assert "sesame" in after["data"]["allergens"] and "sesame" in after["reply"]
     assert not any(s["cached"] for s in after["trace"]["spans"])  # …until the user's own write
     picks = chat.say("what would you recommend?")
     assert all("sesame" not in item["allergens"] for item in picks["data"]["items"])
+
+
+def test_a_question_naming_an_allergy_answers_it_and_never_changes_the_profile(stack: Stack) -> None:
+    chat = Chat(stack, "grace@example.com")
+    before = chat.say("show my profile")["data"]
+    answer = chat.say("I'm allergic to nuts, what can I eat?")
+    assert answer["intent"] in ("browse_menu", "recommend") and answer["data"]["items"]
+    assert all({"tree-nuts", "peanuts"}.isdisjoint(item["allergens"]) for item in answer["data"]["items"])
+    assert chat.say("yes")["intent"] == "confirm"  # nothing was proposed: the yes finds nothing to do
+    asked = chat.say("am I registered as allergic to peanuts?")
+    assert asked["intent"] == "show_profile"
+    after = chat.say("show my profile")["data"]
+    assert after["allergens"] == before["allergens"] and after["dietary_preferences"] == before["dietary_preferences"]
+
+
+def test_a_preference_change_asks_first_and_no_leaves_the_profile(stack: Stack) -> None:
+    chat = Chat(stack, "grace@example.com")
+    before = chat.say("show my profile")["data"]
+    proposed = chat.say("please note I can't eat shellfish")
+    assert proposed["intent"] == "update_preferences" and "shellfish" in proposed["reply"]
+    declined = chat.say("no")
+    assert declined["intent"] == "decline" and "left your profile" in declined["reply"]
+    assert chat.say("show my profile")["data"]["allergens"] == before["allergens"]
+    chat.say("please note I can't eat shellfish")
+    saved = chat.say("yep")
+    assert saved["intent"] == "confirm" and "shellfish" in saved["data"]["allergens"]

@@ -122,8 +122,10 @@ def test_a_write_through_one_instance_invalidates_what_the_other_serves(pair: Pa
     profile_on_b = say(pair.b, "show my profile", email)
     assert "sesame" not in profile_on_b["data"]["allergens"]
 
-    updated = say(pair.a, "I'm allergic to sesame", email)
-    assert updated["intent"] == "update_preferences" and "sesame" in updated["data"]["allergens"]
+    proposed = say(pair.a, "I'm allergic to sesame", email)
+    assert proposed["intent"] == "update_preferences"  # a profile change is asked first…
+    updated = say(pair.a, "yes", email, proposed["session_id"])  # …and made on the yes
+    assert updated["intent"] == "confirm" and "sesame" in updated["data"]["allergens"]
     time.sleep(BOUND_S + 0.2)
 
     profile_after = say(pair.b, "show my profile", email)

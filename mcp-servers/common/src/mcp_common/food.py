@@ -49,6 +49,10 @@ DIETARY_TAG_ALIASES: dict[str, DietaryTag] = {
     "dairy free": "dairy-free",
     "lactose-free": "dairy-free",
     "lactose free": "dairy-free",
+    "non-dairy": "dairy-free",
+    "meat-free": "vegetarian",
+    "meat free": "vegetarian",
+    "plant based": "vegan",
 }
 """Everyday words for dietary tags, lower-case; services accept them in arguments."""
 ALLERGEN_ALIASES: dict[str, Allergen] = {
@@ -64,6 +68,20 @@ ALLERGEN_ALIASES: dict[str, Allergen] = {
     "prawns": "shellfish",
     "crustaceans": "shellfish",
     "sesame seeds": "sesame",
+    "sesame seed": "sesame",
+    "shrimp": "shellfish",
+    "crab": "shellfish",
+    "lobster": "shellfish",
+    "almonds": "tree-nuts",
+    "almond": "tree-nuts",
+    "cashews": "tree-nuts",
+    "cashew": "tree-nuts",
+    "walnuts": "tree-nuts",
+    "walnut": "tree-nuts",
+    "hazelnuts": "tree-nuts",
+    "pistachios": "tree-nuts",
+    "soybeans": "soy",
+    "soya beans": "soy",
 }
 """Everyday words for allergens, lower-case; services accept them in arguments."""
 

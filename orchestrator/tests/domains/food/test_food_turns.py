@@ -134,23 +134,100 @@ async def test_show_profile(food: Food) -> None:
     assert food.take() == [("customer_profile.get_profile", {"email": ADA}, ADA)]
 
 
-async def test_updating_preferences_writes_the_merged_profile_and_is_read_back_at_once(food: Food) -> None:
+async def test_a_preference_change_is_proposed_and_only_yes_writes_the_merged_profile(food: Food) -> None:
     chat = food.chat()
     await chat.say("show my profile")
     food.take()
-    updated = await chat.say("I'm allergic to sesame")
-    assert updated.intent == "update_preferences" and updated.data is not None
+    proposed = await chat.say("I'm allergic to sesame")
+    assert proposed.intent == "update_preferences" and proposed.data == {"proposed": {"add_allergens": ["sesame"]}}
+    assert proposed.answer.startswith("I'll add sesame to your allergies.")
+    assert "allergies peanuts, sesame" in proposed.answer and '"yes"' in proposed.answer
+    assert all(tool != "customer_profile.update_preferences" for tool, _, _ in food.take())  # nothing written yet
+    updated = await chat.say("yes")
+    assert updated.intent == "confirm" and updated.data is not None
     assert updated.data["allergens"] == ["peanuts", "sesame"]
     assert updated.answer.startswith("Updated. Diet: vegetarian; allergies: peanuts, sesame;")
-    # The profile read is served from the tool cache; the write is the one call made, for Ada.
+    # The profile is read again (from the tool cache) and the write is the one call made, for Ada.
     assert food.take() == [("customer_profile.update_preferences", {"allergens": ["peanuts", "sesame"], "email": ADA},
                             ADA)]  # fmt: skip
+    again = await chat.say("yes")
+    assert "already updated" in again.answer and food.take() == []
     after = await chat.say("show my profile")
     assert "allergies: peanuts, sesame" in after.answer
     assert food.take() == [("customer_profile.get_profile", {"email": ADA}, ADA)]  # not served from the cache
     picks = await chat.say("what would you recommend?")
     assert picks.data is not None and picks.data["items"]
     assert all("sesame" not in item["allergens"] for item in picks.data["items"])
+
+
+async def test_no_to_a_preference_change_leaves_the_profile_as_it_was(food: Food) -> None:
+    chat = food.chat()
+    proposed = await chat.say("I'm vegan now")
+    assert proposed.intent == "update_preferences" and proposed.answer.startswith("I'll add vegan to your diet.")
+    declined = await chat.say("no")
+    assert declined.intent == "decline" and declined.answer == "OK, I have left your profile as it was."
+    late = await chat.say("yes")
+    assert late.intent == "confirm" and late.answer.startswith("There is nothing waiting for your confirmation.")
+    writes = [tool for tool, _, _ in food.take() if tool == "customer_profile.update_preferences"]
+    assert writes == []
+    shown = await chat.say("show my profile")
+    assert shown.answer.startswith("Ada Lovelace — diet: vegetarian; allergies: peanuts;")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["I'm allergic to nuts, what can I eat?", "am I registered as allergic to peanuts?",
+     "what are my dietary preferences?", "I'm allergic to sesame, is the tiramisu ok?"],
+)  # fmt: skip
+async def test_a_question_naming_an_allergy_never_changes_the_profile(food: Food, question: str) -> None:
+    chat = food.chat()
+    answer = await chat.say(question)
+    assert answer.intent in ("browse_menu", "recommend", "show_profile")
+    confirmed = await chat.say("yes")  # nothing was proposed, so a yes writes nothing either
+    assert confirmed.answer.startswith("There is nothing waiting for your confirmation.")
+    assert all(tool != "customer_profile.update_preferences" for tool, _, _ in food.take())
+
+
+async def test_an_allergy_question_lists_dishes_without_the_allergen(food: Food) -> None:
+    answer = await food.chat().say("I'm allergic to nuts, what can I eat?")
+    assert answer.intent == "browse_menu" and answer.data is not None and answer.data["items"]
+    assert all({"tree-nuts", "peanuts"}.isdisjoint(item["allergens"]) for item in answer.data["items"])
+    search = food.take()[0]
+    assert search[0] == "menu.search_menu" and set(search[1]["exclude_allergens"]) == {"tree-nuts", "peanuts"}
+
+
+async def test_removing_an_item_named_as_in_the_basket_even_misspelt(food: Food) -> None:
+    chat = food.chat()
+    await chat.say("add a margherita pizza")
+    await chat.say("add 2 mango lassi")
+    food.take()
+    removed = await chat.say("remove the margarita from my basket")
+    assert removed.intent == "remove_from_cart" and removed.data is not None
+    assert [line["name"] for line in removed.data["lines"]] == ["Mango Lassi"]
+    assert food.take() == []
+
+
+async def test_an_unclear_message_asks_one_short_question_and_the_reply_answers_it(food: Food) -> None:
+    chat = food.chat()
+    asked = await chat.say("asdfgh")
+    assert asked.intent == "help" and asked.answer.count("?") == 1 and len(asked.answer) < 160
+    assert "1. see the menu" in asked.answer and "2. get a recommendation" in asked.answer
+    assert food.take() == []
+    chosen = await chat.say("1")
+    assert chosen.intent == "browse_menu" and chosen.data is not None
+    assert food.take()[0][0] == "menu.search_menu"
+    again = await chat.say("1")  # the question was answered: "1" is read afresh
+    assert again.intent == "help"
+
+
+async def test_the_reading_chosen_acts_on_the_unclear_message(food: Food) -> None:
+    chat = food.chat()
+    asked = await chat.say("paneer")
+    options = asked.answer
+    assert asked.intent == "help" and "see the menu" in options
+    chosen = await chat.say("the menu")
+    assert chosen.intent == "browse_menu" and chosen.data is not None
+    assert [tool for tool, args, _ in food.take() if args.get("text") == "paneer"] == ["menu.search_menu"]
 
 
 async def test_a_preference_already_held_writes_nothing(food: Food) -> None:

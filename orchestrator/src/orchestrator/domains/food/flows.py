@@ -2,14 +2,15 @@
 
 Adding a flow is adding a record here, its outcome handler (declared with `@outcome`, naming its
 reply templates) and the templates in `templates/replies/`; the start-up check proves each one
-exists and each tool is in the catalog. Writes: `confirm` places or cancels the order the user
-was shown and said yes to; `update_preferences` changes the caller's own profile.
+exists and each tool is in the catalog. Writes run only in `confirm`: it places or cancels the
+order the user was shown and said yes to, or makes the profile change `update_preferences` proposed
+(re-reading the profile first, so the change said is applied to the profile as it is now).
 """
 
 from __future__ import annotations
 
 from orchestrator.conversation.flows import Call, Flow
-from orchestrator.domains.food.browsing import help_reply, menu_shown, preferences_updated, profile_shown, recommended
+from orchestrator.domains.food.browsing import help_reply, menu_shown, preferences_proposed, profile_shown, recommended
 from orchestrator.domains.food.cart import added_to_cart, address_chosen, cart_shown, removed_from_cart
 from orchestrator.domains.food.orders import (
     cancel_proposed,
@@ -119,6 +120,21 @@ FLOWS: dict[str, Flow] = {
                         optional=True,
                         writes=True,
                     ),
+                    Call("profile", PROFILE.tool, when="present:update_preferences"),
+                ),
+                (
+                    Call(
+                        "updated",
+                        "customer_profile.update_preferences",
+                        (
+                            ("dietary_preferences", "var:new_dietary"),
+                            ("allergens", "var:new_allergens"),
+                            ("favourite_cuisines", "var:new_cuisines"),
+                        ),
+                        when="present:preference_change",
+                        optional=True,
+                        writes=True,
+                    ),
                 ),
             ),
             outcome=confirmed,
@@ -160,25 +176,9 @@ FLOWS: dict[str, Flow] = {
         ),
         Flow(
             "update_preferences",
-            stages=(
-                (PROFILE,),
-                (
-                    Call(
-                        "updated",
-                        "customer_profile.update_preferences",
-                        (
-                            ("dietary_preferences", "var:new_dietary"),
-                            ("allergens", "var:new_allergens"),
-                            ("favourite_cuisines", "var:new_cuisines"),
-                        ),
-                        when="present:preference_change",
-                        writes=True,
-                    ),
-                ),
-            ),
-            outcome=preferences_updated,
-            data="updated",
-            suggestions=("show my profile", "what would you recommend?"),
+            stages=((PROFILE,),),
+            outcome=preferences_proposed,
+            suggestions=("yes", "no", "show my profile"),
         ),
         Flow(
             "show_profile",

@@ -22,7 +22,8 @@ Safety rules:
 2. `cancel_order` and `checkout` only propose. Their flows read the order (or quote the cart),
    store a `PendingAction` with a summary and ask the user; `order.cancel_order` and
    `order.create_order` run only in the `confirm` flow, which rule 1 guards.
-3. `update_preferences` writes to the caller's own profile in the same turn, so its slots hold only
+3. `update_preferences` only proposes a change to the caller's own profile (summarised, kept as a
+   `PendingAction`, written by `confirm` after a yes, which rule 1 guards); its slots hold only
    known dietary tags, allergens and cuisines. Taking an allergy off the profile, which turns off
    the menu's allergy warnings for it, is kept only for the allergens the rules also read as
    removed (`remove_allergens`) in the same message.

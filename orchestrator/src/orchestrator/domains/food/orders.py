@@ -1,7 +1,8 @@
 """Outcomes of ordering: the summary awaiting a yes, the confirmed write, tracking, history, cancelling.
 
-An order is placed, or cancelled, only by the `confirm` flow, from the `PendingAction` the user
-was shown: `order_proposed` and `cancel_proposed` only store it with its summary. The same
+An order is placed, or cancelled, and a profile changed, only by the `confirm` flow, from the
+`PendingAction` the user was shown: `order_proposed`, `cancel_proposed` and
+`browsing.preferences_proposed` only store it with its summary. The same
 session, cart and address give the same idempotency key, so a repeated yes is one order.
 """
 
@@ -46,7 +47,14 @@ async def order_proposed(turn: Turn) -> Reply:
     return Reply(render("order_proposed", summary=summary))
 
 
-@outcome(templates=("already_done", "nothing_pending", "confirm_failed", "order_placed", "order_cancelled"))
+CONFIRM_CALLS = {"place_order": "place", "cancel_order": "cancel", "update_preferences": "updated"}
+"""The call of the `confirm` flow that makes each pending action."""
+
+
+@outcome(
+    templates=("already_done", "nothing_pending", "confirm_failed", "order_placed", "order_cancelled",
+               "preferences_updated", "preferences_unchanged")
+)  # fmt: skip
 async def confirmed(turn: Turn) -> Reply:
     state = food(turn)
     pending = state.pending
@@ -55,8 +63,11 @@ async def confirmed(turn: Turn) -> Reply:
         if done is not None and datetime.now(UTC) - done.at < REPEAT_WINDOW:
             return Reply(render("already_done", done=done), data={"result_id": done.result_id})
         return Reply(render("nothing_pending"))
-    call = "place" if pending.action == "place_order" else "cancel"
+    call = CONFIRM_CALLS[pending.action]
     data = turn.result(call)
+    if data is None and pending.action == "update_preferences" and not turn.vars.get("preference_change"):
+        state.pending = None  # the profile already reads as asked: nothing to write
+        return Reply(render("preferences_unchanged", profile=turn.result("profile") or {}))
     if data is None:
         error = turn.error(call)
         if error is not None and not error.retryable:
@@ -67,8 +78,10 @@ async def confirmed(turn: Turn) -> Reply:
         state.cart.clear()
         state.last_order_id = data.get("order_id")
         text = render("order_placed", order=data)
-    else:
+    elif pending.action == "cancel_order":
         text = render("order_cancelled", order=data)
+    else:
+        text = render("preferences_updated", profile=data)
     state.pending = None
     state.last_completed = CompletedAction(
         action=pending.action,

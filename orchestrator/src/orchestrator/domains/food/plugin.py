@@ -15,7 +15,7 @@ from jinja2 import PackageLoader
 from orchestrator.conversation.flows import Call, Intent, Reply, Turn, outcome
 from orchestrator.domains.food import replies as food_replies
 from orchestrator.domains.food.flows import FLOWS
-from orchestrator.domains.food.intents import IntentClassifier, RuleIntentClassifier
+from orchestrator.domains.food.intents import IntentClassifier, RuleIntentClassifier, resolve_choice
 from orchestrator.domains.food.llm_intents import LLMIntentClassifier
 from orchestrator.domains.food.replies import REPLIES, food
 from orchestrator.domains.food.state import FoodState
@@ -43,7 +43,14 @@ class FoodConversations:
         return FoodState.of(session)
 
     async def read(self, message: str, state: Any) -> Intent:
+        """The reply to a clarifying question asked last turn picks a reading (with the slots of the
+        message that was unclear); any other message is read afresh, and the question is dropped."""
         assert isinstance(state, FoodState)
+        asked, state.clarification = state.clarification, None
+        if asked is not None:
+            choice = resolve_choice(message, asked.options)
+            if choice is not None:
+                return Intent(choice, 0.85, dict(asked.slots), source="rules (clarified)")
         return await self.classifier.classify(message, state.view())
 
     def derive(self, turn: Turn) -> dict[str, Any]:

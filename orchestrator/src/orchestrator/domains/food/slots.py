@@ -1,27 +1,72 @@
 """Slot extraction: the details a food flow may use, read from a message by rules.
 
-Dietary tags, allergens to leave out, menu category, price ceiling, quantity, which of the items
-shown the user means, address label, order id, how many past orders, a cancellation reason,
-preference changes, and the words left over for a free-text menu search.
+Dietary tags, allergens to leave out, menu category, price ceiling, quantity, which item the user
+means (a position, a name resolved against the items shown and the basket with fuzzy matching of
+misspellings, a menu id), address label, order id, how many past orders, a relative time, a
+cancellation reason, preference changes, and the words left over for a free-text menu search.
+Every table and pattern is compiled once, at import.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from mcp_common.food import CUISINES
 from orchestrator.domains.food.state import ConversationView
-from orchestrator.domains.food.vocabulary import ALLERGEN_WORDS, CATEGORY_WORDS, DIETARY_WORDS, NUMBERS, ORDINALS
+from orchestrator.domains.food.vocabulary import (
+    ADDRESS_WORDS,
+    ALLERGEN_WORDS,
+    CATEGORY_WORDS,
+    DIETARY_WORDS,
+    NUMBERS,
+    ORDINALS,
+    PRICE_WORDS,
+    SHORTHAND,
+)
+
+
+def alternation(table: Iterable[str]) -> str:
+    """A regex alternation of the phrases, longest first (so "tree nuts" wins over "nuts")."""
+    return "|".join(re.escape(p) for p in sorted(table, key=len, reverse=True))
+
+
+_KEYWORD_TEXT = (
+    "recommend recommendation suggest suggestion cancel cancelled track tracking delivery deliver "
+    "delivered order orders ordered history checkout basket remove delete allergic allergy allergies "
+    "intolerant vegetarian vegan gluten dessert desserts starter starters pizza pizzas burger burgers "
+    "salad salads drinks profile preferences preference address menu previous hungry courier driver "
+    "dietary account favourite something anything vegetables vegetable arrive arriving where available "
+    "dishes options please thanks confirm halal dairy peanuts sesame shellfish lactose coeliac celiac "
+    "starving popular categories tonight "
+)
+KEYWORDS: frozenset[str] = frozenset(_KEYWORD_TEXT.split()) | frozenset(
+    w for w in (*DIETARY_WORDS, *ALLERGEN_WORDS, *CATEGORY_WORDS) if " " not in w and "-" not in w
+)
+"""The words the reader relies on; a misspelling of one (within a small edit distance) is corrected."""
+_SHORTHAND = re.compile(r"(?<![\w'-])(" + alternation(SHORTHAND) + r")(?![\w'-])")
+_CUISINE_PHRASES: Mapping[str, str] = {c.replace("-", " "): c for c in CUISINES} | {c: c for c in CUISINES}
 
 
 def normalise(message: str) -> str:
-    """Lower case, typographic apostrophes and spacing evened out, `£` set apart."""
-    text = message.lower().replace("’", "'").replace("£", " £")
-    return re.sub(r"\s+", " ", text).strip()
+    """Lower case, apostrophes, spacing and chat shorthand evened out, key words' misspellings corrected."""
+    text = message.lower().replace("’", "'").replace("‘", "'").replace("£", " £").replace("$", " $ ")
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1)], text)
+    text = re.sub(r"\b([a-z]+)n't\b", lambda m: m.group(0), text)
+    return re.sub(r"[a-z]{5,}", lambda m: _corrected(m.group(0)), re.sub(r"\s+", " ", text).strip())
+
+
+@lru_cache(maxsize=4096)
+def _corrected(word: str) -> str:
+    if word in KEYWORDS or len(word) < 6:
+        return word
+    best = process.extractOne(word, KEYWORDS, scorer=fuzz.ratio, score_cutoff=86)
+    return str(best[0]) if best is not None else word
 
 
 def extract_slots(text: str, intent: str, view: ConversationView) -> dict[str, Any]:
@@ -33,35 +78,45 @@ def extract_slots(text: str, intent: str, view: ConversationView) -> dict[str, A
         dietary = _found(text, DIETARY_WORDS)
         if dietary:
             slots["dietary"] = dietary
-        excluded = _excluded_allergens(text)
+        excluded = excluded_allergens(text)
         if excluded:
             slots["exclude_allergens"] = excluded
     category = _category(text)
     if category:
         slots["category"] = category
-    price = _max_price(text)
+    price = max_price(text)
     if price is not None:
         slots["max_price"] = price
     quantity = _quantity(text)
     if quantity is not None:
         slots["quantity"] = quantity
-    reference = _reference(text, view)
+    reference = _reference(text, view, intent)
     if reference is not None:
         slots["item_ref"] = reference
-    label = re.search(r"\b(home|work|office)\b", text)
+    menu_id = re.search(r"\bm[- ]?(\d{1,3})\b", text)
+    if menu_id:
+        slots["menu_item_id"] = f"m-{int(menu_id.group(1)):02d}"
+    label = re.search(r"\b(" + alternation(ADDRESS_WORDS) + r")\b", text)
     if label:
-        slots["address_label"] = "work" if label.group(1) == "office" else label.group(1)
+        slots["address_label"] = ADDRESS_WORDS[label.group(1)]
     order_id = re.search(r"\b(ord-[0-9a-f]{6,32})\b", text)
     if order_id:
         slots["order_id"] = order_id.group(1)
-    limit = re.search(r"\blast (\d{1,2}|" + "|".join(k for k in NUMBERS if " " not in k) + r") orders?\b", text)
-    if limit:
-        slots["limit"] = int(limit.group(1)) if limit.group(1).isdigit() else NUMBERS[limit.group(1)]
-    reason = re.search(r"\b(?:because|since|as) (.{3,200})$", text)
+    limit = _limit(text)
+    if limit is not None:
+        slots["limit"] = limit
+    when = re.search(
+        r"\b(tonight|today|this (morning|afternoon|evening|week|weekend)|tomorrow|yesterday|last (night|week|month|"
+        r"time|year)|(\d+|a|two|three) (days|weeks|months) ago)\b",
+        text,
+    )
+    if when:
+        slots["when"] = when.group(1)
+    reason = re.search(r"\b(?:because|since|as|cause) (.{3,200})$", text) if intent == "cancel_order" else None
     if reason:
         slots["reason"] = reason.group(1).strip(" .!")
     if intent in ("browse_menu", "add_to_cart"):
-        words = _search_words(text)
+        words = search_words(text)
         if words:
             slots["text"] = words
     if intent == "recommend":
@@ -77,31 +132,57 @@ def _found(text: str, table: Mapping[str, str]) -> list[str]:
     return found
 
 
-def _excluded_allergens(text: str) -> list[str]:
+_ALLERGEN = alternation(ALLERGEN_WORDS)
+_EXCLUDING = re.compile(
+    r"\b(?:no|without|free of|free from|avoid|avoiding|not|allergic to|allergy to|intolerant to|can't eat|"
+    r"cannot eat|can't have|cannot have|don't eat|nothing with|hold the|leave out the|minus|skip the)\s+"
+    rf"(?:any\s+|the\s+)?((?:{_ALLERGEN})(?:(?:\s*,\s*|\s+(?:or|and|nor)\s+)(?:{_ALLERGEN}))*)\b"
+)
+_FREE = re.compile(rf"\b({_ALLERGEN})[- ]free\b")
+
+
+def excluded_allergens(text: str) -> list[str]:
+    """Allergens the message leaves out: "without nuts", "nut-free", "I can't eat gluten or soy"."""
+    phrases = [p for m in _EXCLUDING.finditer(text) for p in re.findall(_ALLERGEN, m.group(1))]
+    phrases += _FREE.findall(text)
     found: list[str] = []
-    for phrase, value in ALLERGEN_WORDS.items():
-        patterns = (
-            rf"\b(no|without|free of|free from|avoid|avoiding|not|allergic to)\s+(any\s+)?{re.escape(phrase)}\b",
-            rf"\b{re.escape(phrase)}[- ]free\b",
-        )
-        if any(re.search(p, text) for p in patterns) and value not in found:
+    for phrase in phrases:
+        value = ALLERGEN_WORDS[phrase]
+        if value not in found:
             found.append(value)
-            if phrase in ("nut", "nuts") and "peanuts" not in found:
-                found.append("peanuts")  # "no nuts" means no peanuts either
+        if phrase in ("nut", "nuts") and "peanuts" not in found:
+            found.append("peanuts")  # "no nuts" means no peanuts either
     return found
+
+
+def mentions_diet(text: str) -> bool:
+    """Whether a dietary tag is named."""
+    return bool(_found(text, DIETARY_WORDS))
 
 
 def _preference_changes(text: str) -> dict[str, Any]:
     """`add_dietary`, `remove_dietary`, `add_allergens`, `remove_allergens`, `add_cuisines`."""
     changes: dict[str, list[str]] = {}
-    negative = re.search(r"\b(no longer|not|don'?t|stop|remove|isn'?t|aren'?t)\b", text)
+    negative = re.search(
+        r"\b(no longer|not|don't|stop|remove|isn't|aren't|any ?more|take off|take away|delete|drop|"
+        r"gave up|given up|stopped being|outgrown|grew out)\b",
+        text,
+    )
+    if re.search(r"\b(can't|cannot|can not) (eat|have)\b", text) and not re.search(r"\b(any ?more|no longer)\b", text):
+        negative = None  # "I can't eat eggs": a restriction added
     dietary = _found(text, DIETARY_WORDS)
-    allergens = _found(text, ALLERGEN_WORDS) if re.search(r"allerg|intoleran|can'?t eat|cannot eat", text) else []
+    allergens = (
+        _found(text, ALLERGEN_WORDS)
+        if re.search(r"allerg|intoleran|can't eat|cannot eat|can't have|don't eat|react to|sensitive to", text)
+        else []
+    )
+    if re.search(r"\b(don't|do not|no longer|never|stopped|stop|not) eat(ing)? meat\b", text):
+        dietary, negative = ["vegetarian"], None  # "I don't eat meat": vegetarian
     if dietary:
         changes["remove_dietary" if negative else "add_dietary"] = dietary
     if allergens:
         changes["remove_allergens" if negative else "add_allergens"] = allergens
-    cuisines: list[str] = [c for c in CUISINES if re.search(rf"\b{c}\b", text)]
+    cuisines = list(dict.fromkeys(c for p, c in _CUISINE_PHRASES.items() if re.search(rf"\b{re.escape(p)}\b", text)))
     if cuisines:
         changes["remove_cuisines" if negative else "add_cuisines"] = cuisines
     return changes
@@ -114,59 +195,163 @@ def _category(text: str) -> str | None:
     return None
 
 
-def _max_price(text: str) -> float | None:
-    match = re.search(
-        r"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than)\s*£?\s*(\d+(?:\.\d{1,2})?)",
-        text,
-    )
-    return float(match.group(1)) if match else None
+_CEILING = r"(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than|not more than|within|<)"
+_AMOUNT = r"(?:£|\$|€)?\s*(\d+(?:\.\d{1,2})?)"
+_WORD_AMOUNT = alternation(PRICE_WORDS)
+_RE_PRICE = re.compile(rf"{_CEILING}\s*(?:a |an )?(?:{_AMOUNT}|({_WORD_AMOUNT})\b)")
+_RE_PRICE_AFTER = re.compile(
+    rf"{_AMOUNT}\s*(?:pounds?|quid|gbp|dollars?|bucks|euros?)?\s*(?:or less|or under|max|tops|and under)\b"
+)
+
+
+def max_price(text: str) -> float | None:
+    """The price ceiling: "under £10", "less than 12 dollars", "under a tenner", "15 quid or less"."""
+    match = _RE_PRICE.search(text)
+    if match:
+        return float(match.group(1)) if match.group(1) else PRICE_WORDS[match.group(2)]
+    after = _RE_PRICE_AFTER.search(text)
+    return float(after.group(1)) if after else None
+
+
+_QUANTITY_WORDS = alternation(k for k in NUMBERS if k not in ("a", "an"))
+_RE_NOT_A_QUANTITY = re.compile(
+    rf"((?:£|\$|€)\s*\d+(\.\d+)?|\b{_CEILING}\s*(?:a |an )?(?:(?:£|\$)?\s*\d+(\.\d+)?|{_WORD_AMOUNT})\b"
+    r"|\b\d+(\.\d+)?\s*(pounds?|quid|gbp|dollars?|bucks|euros?|p)\b|\bord-[0-9a-f]+|\bm[- ]?\d{1,3}\b"
+    r"|\b(number|no\.?|#)\s*\d{1,2}\b|\b(last|latest|past|recent) \w+ orders?\b|\b\w+ (latest|last|recent) orders?\b"
+    r"|\b\d+(am|pm|:\d\d)\b|\b\w+ (days|weeks|months|minutes|mins|hours) ago\b)"
+)
 
 
 def _quantity(text: str) -> int | None:
-    """The first count in the message ("two of the first one" → 2), ignoring prices and ordinals."""
+    """The first count in the message ("two of the first one" → 2), ignoring prices, ids and ordinals."""
     text = re.sub(r"\b(" + "|".join(ORDINALS) + r")( one)?\b", " ", text)
-    text = re.sub(
-        r"(£\s*\d+(\.\d+)?|\b(under|below|less than|cheaper than|max(imum)?|at most|up to|no more than)"
-        r"\s*£?\s*\d+(\.\d+)?|\b\d+(\.\d+)?\s*(pounds?|quid|gbp)\b|\bord-[0-9a-f]+)",
-        " ",
-        text,
-    )
-    words = "|".join(re.escape(k) for k in sorted(NUMBERS, key=len, reverse=True) if k not in ("a", "an"))
-    match = re.search(rf"\b(\d{{1,2}}|{words})\b", text)
+    text = _RE_NOT_A_QUANTITY.sub(" ", text)
+    match = re.search(rf"\b(\d{{1,2}}|{_QUANTITY_WORDS})\b", text)
     if match is None:
-        return None
+        match = re.search(r"\b(a couple|couple)\b", text)
+        return 2 if match else None
     value = int(match.group(1)) if match.group(1).isdigit() else NUMBERS[match.group(1)]
     return value if 0 < value <= 20 else None
 
 
-def _reference(text: str, view: ConversationView) -> int | str | None:
-    """Which shown item the user means: a 1-based position (-1 = last), or the shown name."""
-    match = re.search(r"\b(" + "|".join(ORDINALS) + r")\b(?: one| item| dish| option)?", text)
+def _limit(text: str) -> int | None:
+    """How many past orders: "my last 3 orders", "my 3 latest orders", "the last two orders"."""
+    number = r"(\d{1,2}|" + alternation(k for k in NUMBERS if " " not in k and k not in ("a", "an")) + ")"
+    match = re.search(rf"\b(?:last|latest|recent|past|previous|most recent)\s+{number}\s+orders?\b", text) or re.search(
+        rf"\b{number}\s+(?:last|latest|most recent|recent|past|previous)\s+orders?\b", text
+    )
+    if match is None:
+        return None
+    return int(match.group(1)) if match.group(1).isdigit() else NUMBERS[match.group(1)]
+
+
+_RE_ORDINAL = re.compile(
+    r"\b(" + "|".join(ORDINALS) + r")\b(?! (?:\w+ )?(?:orders?|time|week|month|night|year|minute|hour)s?\b)"
+    r"(?: one| item| dish| option| thing)?"
+)
+_ITEM_STOPWORD_TEXT = (
+    "a an the one ones it them that this those these please of to in on from my your our basket cart bag "
+    "order add remove delete want like get have some more and or with for me i i'd i'll can could would "
+    "too there thing things actually just scrap drop take out off put stick also another yes yeah no not "
+    "don't do how much is are what whats what's which "
+)
+_ITEM_STOPWORDS = frozenset(_ITEM_STOPWORD_TEXT.split())
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _words(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[a-z]+", text) if w not in _ITEM_STOPWORDS]
+
+
+def resolve_item(text: str, names: Sequence[str]) -> str | None:
+    """The one item of `names` the message names ("the tofu curry", "samosas", "margarita"), or None.
+
+    Every word of an item's name is compared with the message's words (plurals folded, misspellings
+    within a small edit distance accepted); the item with the most words named wins, and a tie
+    between items (the pizza, among three pizzas) is no answer.
+    """
+    words = _words(text)
+    if not words or not names:
+        return None
+    best: list[tuple[int, float, str]] = []
+    for name in dict.fromkeys(names):
+        tokens = _words(name.lower())
+        hits = sum(
+            1
+            for token in tokens
+            if any(token == w or (len(token) >= 4 and len(w) >= 4 and fuzz.ratio(token, w) >= 80) for w in words)
+        )
+        if hits:
+            best.append((hits, hits / len(tokens), name))
+    if not best:
+        return None
+    best.sort(key=lambda t: (-t[0], -t[1]))
+    if len(best) > 1 and best[0][:2] == best[1][:2]:
+        return None
+    return best[0][2]
+
+
+def _reference(text: str, view: ConversationView, intent: str) -> int | str | None:
+    """Which item the user means: a 1-based position (-1 = last), or the name of a shown or cart item."""
+    match = _RE_ORDINAL.search(text)
     if match:
         return ORDINALS[match.group(1)]
     match = re.search(r"(?:number|no\.?|#)\s*(\d{1,2})\b", text)
     if match:
         return int(match.group(1))
-    if view.shown_items:
-        best = process.extractOne(text, list(view.shown_items), scorer=fuzz.partial_ratio)
-        if best is not None and best[1] >= 85:
-            return str(best[0])
+    lists = (view.cart_items, view.shown_items) if intent == "remove_from_cart" else (view.shown_items, view.cart_items)
+    for names in lists:
+        found = resolve_item(text, names)
+        if found is not None:
+            return found
     return None
 
 
 _SEARCH_STOPWORD_TEXT = (
     "a an and any are can could dishes do food for get got have i i'd i'll i'm is it items like me menu "
     "my of on options please show some something the to under below less than want what whats what's "
-    "with you your see list browse find add order one two three four five take me would cheaper no "
-    "without free £ max at most up"
+    "with you your see list browse find add order one two three four five take would cheaper no "
+    "without free £ max at most up how much does cost costs price prices priced there anything "
+    "which ok okay good nice put stick in into basket cart bag too also just thanks need give "
+    "let let's could may might fancy tonight now right really quite pounds pound quid dollars bucks euros "
+    "tenner fiver allergic can't cannot eat eating eats be sell serve serves make that this those these "
+    "'s got does doing any dish course courses kind sort type types else other more another here "
+    "bring few couple pair or nor not only anymore still again very so was were been being am we us they "
+    "their its if then than but all every each should will shall hang wait hold down as up where when who why whose"
 )
 _SEARCH_STOPWORDS = frozenset(_SEARCH_STOPWORD_TEXT.split())
+_KNOWN_WORDS = frozenset(
+    w
+    for phrase in (*DIETARY_WORDS, *ALLERGEN_WORDS, *CATEGORY_WORDS, *NUMBERS, *ORDINALS, *PRICE_WORDS)
+    for w in phrase.split()
+)
 
 
-def _search_words(text: str) -> str | None:
-    """Words left after the recognised slots: free-text search ("paneer", "curry")."""
+def search_words(text: str) -> str | None:
+    """Words left after the recognised slots: free-text search ("paneer tikka", "thai")."""
+    text = re.sub(r"\bm[- ]?\d{1,3}\b", " ", text)
     words = re.findall(r"[a-z][a-z'-]+", text)
-    known = set(DIETARY_WORDS) | set(ALLERGEN_WORDS) | set(CATEGORY_WORDS) | set(NUMBERS) | set(ORDINALS)
-    left = [w for w in words if w not in _SEARCH_STOPWORDS and w not in known and not w.endswith("-free")]
-    left = [w for w in left if not any(w in phrase.split() for phrase in known)]
+    left = [w for w in words if w not in _SEARCH_STOPWORDS and w not in _KNOWN_WORDS and not w.endswith("-free")]
     return " ".join(left[:6]) or None
+
+
+_SERVICE_WORDS = "refund money bill receipt invoice discount voucher code password payment card taxi"
+_MEAL_WORDS = "hungry dinner lunch breakfast supper tea veggie spicy cheap healthy light hot cold sweet please"
+_NOT_DISHES = (
+    frozenset(CUISINES)
+    | frozenset(_MEAL_WORDS.split())
+    | frozenset(_SERVICE_WORDS.split())
+    | (KEYWORDS - frozenset(CATEGORY_WORDS) - frozenset(ALLERGEN_WORDS) - {"vegetable", "vegetables"})
+)
+
+
+def item_words(words: str) -> list[str]:
+    """The words of a search that could name a dish (cuisines and meal times cannot)."""
+    return [w for w in words.split() if w not in _NOT_DISHES and "'" not in w and len(w) > 2]

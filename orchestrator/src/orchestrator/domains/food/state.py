@@ -1,5 +1,6 @@
 """What the food conversation keeps in a session: the cart, the items last shown, the delivery
-address, the action awaiting the user's yes, and the last confirmed one.
+address, the action awaiting the user's yes (an order, a cancellation, a profile change), the last
+confirmed one, and the clarifying question awaiting the user's choice.
 
 It lives in the generic session's `data` (`FoodState.of(session)` / `state.store(session)`), so
 the engine and the session store know nothing of carts.
@@ -35,12 +36,20 @@ class ShownItem(BaseModel):
 class PendingAction(BaseModel):
     """A write waiting for the user's explicit yes."""
 
-    action: Literal["place_order", "cancel_order"]
+    action: Literal["place_order", "cancel_order", "update_preferences"]
     tool: str
     arguments: dict[str, Any]
     summary: str
     idempotency_key: str | None = None
     created_at: datetime
+
+
+class Clarification(BaseModel):
+    """A clarifying question asked: the readings offered (intents, in the order named) and the slots
+    read from the message that was unclear, so the reply "1" or "the menu" acts on that message."""
+
+    options: list[str] = Field(max_length=3)
+    slots: dict[str, Any] = Field(default_factory=dict)
 
 
 class CompletedAction(BaseModel):
@@ -61,6 +70,7 @@ class FoodState(BaseModel):
     pending: PendingAction | None = None
     last_completed: CompletedAction | None = None
     last_order_id: str | None = None
+    clarification: Clarification | None = None
 
     @classmethod
     def of(cls, session: Session) -> FoodState:

@@ -5,9 +5,10 @@
   `wanted_item`: the item to add, shown or found (none: the reply asks which one);
 - `cart_items`, `address_id`, `default_address_id` (from the profile result);
 - `new_dietary`, `new_allergens`, `new_cuisines`, `preference_change`: the profile after the
-  changes the message states, when they change it;
+  changes the message states (or, in `confirm`, the changes awaiting the yes), when they change it;
 - `order_id` (said, or the last one placed), `cancellable_order_id` (from recent orders);
-- `place_order` / `cancel_order`: the arguments of the action awaiting the user's yes.
+- `place_order` / `cancel_order` / `update_preferences`: the arguments of the action awaiting the
+  user's yes (for a profile change: the changes, `add_allergens`…).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def derive(turn: Turn) -> dict[str, Any]:
         addresses = profile.get("addresses") or []
         default = next((a for a in addresses if a.get("is_default")), addresses[0] if addresses else None)
         values["default_address_id"] = default.get("address_id") if default else None
-        values |= _preference_update(profile, slots)
+        pending = state.pending
+        confirming = turn.flow.intent == "confirm" and pending is not None and pending.action == "update_preferences"
+        values |= _preference_update(profile, pending.arguments if confirming and pending else slots)
     values["order_id"] = slots.get("order_id") or state.last_order_id
     recent = turn.result("recent")
     if recent is not None:
@@ -54,7 +57,11 @@ def _shown_item_id(turn: Turn) -> str | None:
         index = len(shown) - 1 if reference == -1 else reference - 1
         return shown[index].item_id if 0 <= index < len(shown) else None
     if isinstance(reference, str):
-        return next((item.item_id for item in shown if item.name == reference), None)
+        in_cart = (line.item_id for line in food(turn).cart if line.name == reference)
+        return next((item.item_id for item in shown if item.name == reference), next(in_cart, None))
+    menu_id = turn.intent.slots.get("menu_item_id")
+    if isinstance(menu_id, str):
+        return menu_id  # "add m-33": the menu checks it exists
     if reference is None and not turn.intent.slots.get("text") and len(shown) == 1:
         return shown[0].item_id  # "add it" after one item was shown
     return None
