@@ -12,7 +12,13 @@ The headline figures are printed last. `--json PATH` writes them; `--check eval/
 measures the test split and exits 1 when a headline is more than 2 points worse than the committed one.
 The test split is never used to choose anything (tuning, thresholds, synonyms): tune on dev.
 
-Usage: uv run --frozen python bench/eval_planner.py [--split dev|test|all] [--json PATH] [--check PATH]
+`--extra-tools N` measures the planner again over a catalog grown by N realistic third-party tools
+(`eval/planner/third_party_tools.json`: names, descriptions, schemas, no examples; 38 make a catalog of 60)
+as distractors, and prints those figures too. The preselection figure is the share of questions whose
+expected tools are all among the `max_prompt_tools` the retriever offers the model planner.
+
+Usage: uv run --frozen python bench/eval_planner.py [--split dev|test|all] [--extra-tools N] [--json PATH]
+       [--check PATH] [--failures]
 """
 
 from __future__ import annotations
@@ -22,28 +28,22 @@ import asyncio
 import json
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from chargebee_service.tools import build_registry as chargebee_registry
-from customer_profile_service.tools import build_registry as profile_registry
-from firebase_service.tools import build_registry as firebase_registry
-from hubspot_service.tools import build_registry as hubspot_registry
-from mcp_common.errors import ErrorCode, ServiceError
-from mcp_common.registry import ToolRegistry
-from mcp_common.wire import CallContext, ToolInfo
-from menu_service.tools import build_registry as menu_registry
+from eval_catalog import build_catalog as build_catalog
+from eval_printing import HEADLINES as HEADLINES
+from eval_printing import NONE as NONE
+from eval_printing import matches, pct, percentile, print_failures, print_report
+
 from orchestrator.domains.food.intents import RuleIntentClassifier
 from orchestrator.domains.food.state import ConversationView
-from orchestrator.planning.rules import RulePlanner
+from orchestrator.planning.llm import LLMPlannerConfig
+from orchestrator.planning.retrieval import build_index
+from orchestrator.planning.rules import RulePlanner, rank_tools
 from orchestrator.security.caller import Caller
-from orchestrator.tools.catalog import Catalog
-from order_service.tools import build_registry as order_registry
-from recommendations_service.tools import build_registry as recommendations_registry
-from tracking_service.tools import build_registry as tracking_registry
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "eval" / "planner"
@@ -63,96 +63,11 @@ CHECKED: dict[str, bool] = {
     "intent_accuracy_pct": True,
     "slot_accuracy_pct": True,
 }
-HEADLINES = (
-    ("exact_match_pct", "exact tool-set match"),
-    ("at_least_one_right_pct", "at least one right tool (questions expecting a tool)"),
-    ("wrong_plan_pct", "wrong plan (tools planned, not an exact match)"),
-    ("clarify_pct", "clarify (no tool planned)"),
-    ("no_tool_clarified_pct", "clarified when no tool fits (no-tool questions)"),
-    ("argument_accuracy_pct", "argument accuracy (expected entity arguments carried)"),
-    ("intent_accuracy_pct", "intent accuracy"),
-    ("slot_accuracy_pct", "slot accuracy (expected slots read)"),
-)
-NONE = "(none)"
-
-
-class _NotRunning:
-    """Stands in for a service's backend: planning reads tool listings and never calls a tool."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the evaluation never calls a tool ({name})")
-
-
-class _RegistrySource:
-    """A ToolSource over a service's registry, in-process: listings only."""
-
-    def __init__(self, registry: ToolRegistry) -> None:
-        self.name = registry.service
-        self.registry = registry
-
-    async def list_tools(self) -> list[ToolInfo]:
-        return [spec.info() for spec in self.registry]
-
-    async def call(self, tool: str, arguments: dict[str, Any], context: CallContext) -> dict[str, Any]:
-        raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the evaluation never calls a tool")
-
-    async def health(self) -> None:
-        return None
-
-
-async def build_catalog() -> Catalog:
-    """Every service's tools as the orchestrator lists them, from the services' own registries."""
-    unused = cast(Any, _NotRunning())
-    registries = [
-        chargebee_registry(unused),
-        hubspot_registry(unused),
-        firebase_registry(unused),
-        menu_registry(unused),
-        order_registry(lambda: unused),
-        recommendations_registry(unused),
-        tracking_registry(lambda: unused),
-        profile_registry(unused),
-    ]
-    catalog = Catalog([_RegistrySource(r) for r in registries])
-    await catalog.refresh()
-    return catalog
 
 
 def load(path: Path, split: str = "all") -> list[dict[str, Any]]:
     entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [e for e in entries if split == "all" or e["split"] == split]
-
-
-def matches(expected: Any, actual: Any, name: str = "") -> bool:
-    """Whether a planned argument (or slot) carries the expected value.
-
-    Lists compare as sets, numbers by value, free text (`text`, `context`) by every expected word
-    appearing in it, other strings case-insensitively.
-    """
-    if actual is None:
-        return False
-    if isinstance(expected, list):
-        if not isinstance(actual, list | tuple):
-            return False
-        return {str(v).lower() for v in expected} == {str(v).lower() for v in actual}
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected is actual
-    if isinstance(expected, int | float):
-        return isinstance(actual, int | float) and float(actual) == float(expected)
-    if name in ("text", "context"):
-        return all(word in str(actual).lower() for word in str(expected).lower().split())
-    return str(expected).lower() == str(actual).lower()
-
-
-def pct(part: float, whole: float) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -192,6 +107,9 @@ class Report:
     queries: list[QueryResult] = field(default_factory=list)
     messages: list[MessageResult] = field(default_factory=list)
     read_tools: list[str] = field(default_factory=list)
+    catalog_size: int = 0
+    preselected: list[bool] = field(default_factory=list)
+    index_build_ms: float = 0.0
 
     def figures(self) -> dict[str, float]:
         q = self.queries
@@ -215,6 +133,9 @@ class Report:
             "slot_accuracy_pct": pct(slots_right, slots_total),
             "plan_p50_ms": round(percentile(times, 0.5), 3),
             "plan_p95_ms": round(percentile(times, 0.95), 3),
+            "preselection_pct": pct(sum(self.preselected), len(self.preselected)),
+            "catalog_tools": self.catalog_size,
+            "index_build_ms": round(self.index_build_ms, 1),
         }
 
     def argument_counts(self) -> tuple[int, int]:
@@ -235,10 +156,15 @@ class Report:
         return total, right
 
 
-async def evaluate(split: str, *, progress: bool = False) -> Report:
-    catalog = await build_catalog()
-    report = Report(split, read_tools=sorted(t.name for t in catalog.readable_by(CALLER)))
+async def evaluate(split: str, *, progress: bool = False, extra_tools: int = 0, messages: bool = True) -> Report:
+    catalog = await build_catalog(extra_tools)
+    readable = catalog.readable_by(CALLER)
+    report = Report(split, read_tools=sorted(t.name for t in readable), catalog_size=len(catalog.tools()))
+    started = time.perf_counter()
+    build_index(readable)  # start-up cost: the index of a fresh listing (not cached by `index_for`)
+    report.index_build_ms = (time.perf_counter() - started) * 1000
     planner = RulePlanner()
+    offered = LLMPlannerConfig().max_prompt_tools
     questions = load(QUERIES, split)
     for n, entry in enumerate(questions, 1):
         started = time.perf_counter()
@@ -248,10 +174,13 @@ async def evaluate(split: str, *, progress: bool = False) -> Report:
         for step in plan.steps:
             arguments.setdefault(step.tool, dict(step.arguments))
         report.queries.append(QueryResult(entry, sorted(arguments), arguments, ms))
+        if entry["tools"]:
+            top = {t.name for t in rank_tools(entry["question"], readable)[:offered]}
+            report.preselected.append(set(entry["tools"]) <= top)
         if progress and n % 50 == 0:
             print(f"  planned {n}/{len(questions)} questions", file=sys.stderr)
     classifier = RuleIntentClassifier()
-    for entry in load(CONVERSATION, split):
+    for entry in load(CONVERSATION, split) if messages else []:
         state = entry.get("state", {})
         view = ConversationView(
             shown_items=tuple(state.get("shown", ())),
@@ -277,84 +206,6 @@ def check(current: Mapping[str, float], committed: Mapping[str, Any], tolerance:
     return drops
 
 
-def print_report(report: Report) -> None:
-    q, msgs = report.queries, report.messages
-    print(f"\n== /query planner (RulePlanner), split {report.split}: {len(q)} questions")
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for r in q:
-        expected, planned = set(r.expected), set(r.planned)
-        tp.update(expected & planned)
-        fp.update(planned - expected)
-        fn.update(expected - planned)
-    tools = sorted(set(report.read_tools) | set(tp) | set(fp) | set(fn))
-    print(f"{'tool':36} {'expected':>8} {'planned':>8} {'precision':>9} {'recall':>7}")
-    for tool in tools:
-        planned_n, expected_n = tp[tool] + fp[tool], tp[tool] + fn[tool]
-        print(
-            f"{tool:36} {expected_n:8} {planned_n:8} {pct(tp[tool], planned_n):8.1f}% {pct(tp[tool], expected_n):6.1f}%"
-        )
-
-    confusions = Counter(
-        (" + ".join(r.expected) or NONE, " + ".join(r.planned) or NONE) for r in q if not r.exact
-    ).most_common(15)
-    print("\nworst confusions (expected -> planned, count)")
-    for (expected_set, planned_set), count in confusions:
-        print(f"{count:4}  {expected_set}  ->  {planned_set}")
-
-    by_tag: dict[str, list[bool]] = defaultdict(list)
-    for r in q:
-        for tag in r.entry.get("tags", []):
-            by_tag[tag].append(r.exact)
-    print("\nexact match by tag")
-    for tag, results in sorted(by_tag.items(), key=lambda kv: -len(kv[1])):
-        print(f"  {tag:20} {pct(sum(results), len(results)):5.1f}%  of {len(results)}")
-
-    per_arg: dict[str, list[bool]] = defaultdict(list)
-    given_tool: list[bool] = []
-    for r in q:
-        for tool, expected_args in r.entry.get("args", {}).items():
-            for name, value in expected_args.items():
-                ok = tool in r.arguments and matches(value, r.arguments[tool].get(name), name)
-                per_arg[f"{tool}.{name}"].append(ok)
-                if tool in r.arguments:
-                    given_tool.append(ok)
-    total, right = report.argument_counts()
-    with_args = sum(1 for r in q if r.entry.get("args"))
-    print(f"\nargument extraction over {with_args} questions with expected arguments: {right}/{total} right")
-    print(
-        f"  when the tool was planned: {sum(given_tool)}/{len(given_tool)} ({pct(sum(given_tool), len(given_tool))}%)"
-    )
-    for name, results in sorted(per_arg.items()):
-        print(f"  {name:40} {sum(results):3}/{len(results):<3} {pct(sum(results), len(results)):5.1f}%")
-
-    print(f"\n== /orchestrate intents (RuleIntentClassifier), split {report.split}: {len(msgs)} messages")
-    per_intent: dict[str, list[bool]] = defaultdict(list)
-    for m in msgs:
-        per_intent[m.entry["intent"]].append(m.right)
-    for intent, results in sorted(per_intent.items()):
-        print(f"  {intent:20} {sum(results):3}/{len(results):<3} {pct(sum(results), len(results)):5.1f}%")
-    wrong = Counter((m.entry["intent"], m.intent) for m in msgs if not m.right).most_common(10)
-    print("worst intent confusions (expected -> read, count)")
-    for (expected_intent, read), count in wrong:
-        print(f"{count:4}  {expected_intent}  ->  {read}")
-    per_slot: dict[str, list[bool]] = defaultdict(list)
-    for m in msgs:
-        for name, value in m.entry.get("slots", {}).items():
-            per_slot[name].append(matches(value, m.slots.get(name), name))
-    print("slots")
-    for name, results in sorted(per_slot.items()):
-        print(f"  {name:20} {sum(results):3}/{len(results):<3} {pct(sum(results), len(results)):5.1f}%")
-
-    figures = report.figures()
-    print(f"\nplanning time per question: p50 {figures['plan_p50_ms']:.2f} ms, p95 {figures['plan_p95_ms']:.2f} ms")
-    counts = f"{figures['questions']:g} questions, {figures['messages']:g} messages"
-    print(f"\n== headline figures, split {report.split} ({counts})")
-    for key, label in HEADLINES:
-        print(f"  {figures[key]:5.1f}%  {label}")
-
-
 def scores_document(report: Report) -> dict[str, Any]:
     return {"measured_with": MEASURED_WITH, "split": report.split, "figures": report.figures()}
 
@@ -362,7 +213,15 @@ def scores_document(report: Report) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     print(f"evaluating the rules planner and intent reader on the {args.split} split", file=sys.stderr)
     report = asyncio.run(evaluate(args.split, progress=True))
-    print_report(report)
+    distractors = None
+    if args.extra_tools:
+        distractors = asyncio.run(evaluate(args.split, extra_tools=args.extra_tools, messages=False))
+    print_report(report, distractors)
+    if args.failures:
+        print_failures(report)
+        if distractors is not None:
+            print("\n(with third-party tools)")
+            print_failures(distractors)
     if args.json:
         Path(args.json).write_text(json.dumps(scores_document(report), indent=2) + "\n")
         print(f"\nwrote {args.json}")
@@ -382,9 +241,16 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    parser.add_argument(
+        "--extra-tools", type=int, default=0, metavar="N", help="also measure with N third-party tools (38: 60 tools)"
+    )
     parser.add_argument("--json", metavar="PATH", help="write the headline figures to PATH")
     parser.add_argument("--check", metavar="PATH", help="compare the test-split figures with a committed scores.json")
-    return run(parser.parse_args())
+    parser.add_argument("--failures", action="store_true", help="print every failing question (dev split only)")
+    args = parser.parse_args()
+    if args.failures and args.split != "dev":
+        parser.error("--failures is for the dev split only")
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ SEARCH_EXAMPLES = (
     "anything spicy without peanuts?",
     "which desserts are dairy-free?",
     "find me a curry",
+    "do you have sushi?",
+    "is there lasagne on the menu?",
     "cheap halal burgers under £12",
     "what can I eat with a nut allergy?",
 )

@@ -38,11 +38,13 @@ QUOTE_EXAMPLES = (
     "what's the delivery fee for my basket?",
     "what would my order total be?",
     "price my cart before I order",
+    "what would three burgers and fries come to with delivery?",
     "is delivery free if I add another dish?",
 )
 GET_EXAMPLES = (
     "show me order ord-3f9a1c2b7d4e",
     "what was in that order?",
+    "show the details and receipt of an order",
     "how much did my order cost?",
     "has my order been confirmed?",
     "what's the status of my order?",
@@ -53,6 +55,7 @@ LIST_EXAMPLES = (
     "list my recent food orders",
     "how many orders have I placed?",
     "what have I been ordering lately?",
+    "what did I order previously?",
 )
 CANCEL_EXAMPLES = (
     "cancel my order",

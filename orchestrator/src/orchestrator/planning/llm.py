@@ -1,6 +1,6 @@
 """LLMPlanner: one model call turns the question into a plan; the rules take over on any failure.
 
-The prompt lists only tools the caller may use that only read (the best rule matches first when
+The prompt lists only tools the caller may use that only read (the retriever's best matches first when
 there are more than `max_prompt_tools`). The question is fenced as data. The model's JSON is
 parsed into `ModelPlan`; a plan naming a tool outside that list, or arguments that do not fit a
 tool's input schema, counts as invalid output: one repair call, then the rules planner. The plan
@@ -25,7 +25,7 @@ from orchestrator.llm.base import LLM
 from orchestrator.llm.prompts import PromptSet
 from orchestrator.llm.structured import EMAIL, URL, defuse, echoes_prompt, generate_model, new_fence, visible
 from orchestrator.planning.base import Plan, Planner, Step, normalise
-from orchestrator.planning.rules import score_tool, split_clauses
+from orchestrator.planning.rules import rank_tools
 from orchestrator.security.caller import Caller
 from orchestrator.state.base import scoped_key
 from orchestrator.state.cache import TieredCache
@@ -125,9 +125,8 @@ class LLMPlanner:
         """All readable tools, or the best rule matches when there are too many for one prompt."""
         if len(tools) <= self.config.max_prompt_tools:
             return tools
-        clauses = split_clauses(question)
-        scored = sorted(tools, key=lambda t: -max(score_tool(c, t) for c in clauses))
-        return sorted(scored[: self.config.max_prompt_tools], key=lambda t: t.name)
+        ranked = rank_tools(question, tools)  # the rule planner's retriever, its index built once per listing
+        return sorted(ranked[: self.config.max_prompt_tools], key=lambda t: t.name)
 
     def _cache_key(self, question: str, caller: Caller, catalog: Catalog, tools: list[CatalogTool]) -> str:
         parts = (catalog.version, self.prompts["plan"].version, self.llm.name, caller.allowlist_key,

@@ -1,138 +1,73 @@
 """RulePlanner: the embedded, offline planner.
 
-The question is split into clauses ("what plan am I on and do I have open tickets?" gives two);
-each clause is matched against every tool's example utterances and name with rapidfuzz's
-token-set ratio over content words. Each clause whose best tool scores at least `threshold`
-adds that tool to the plan. Simple arguments (enum filters such as `status`, small integers
-such as `limit`) are read from the clause using the tool's input schema; identity arguments
-are left to plan validation, which binds them to the caller.
+The question is split into clauses: hard breaks ("?", ";", ", also", "plus") always, loose joins
+("and", "&", "n", commas) only when both sides read as different tools on their own. Each clause is
+scored against every tool by a lexical retriever (`retrieval.py`: BM25 over the words each tool
+declares, a synonym lexicon, typo correction) plus how well the ids it names fit the tool's id
+argument. A clause whose best tool scores at least `threshold` and leads the second by `margin`
+adds that tool; a clause that is close between two or three tools, or weak, makes the plan one
+short clarifying question naming the likeliest readings (intent "unknown", low confidence).
+In a near tie, the tool the clause leaves fewer required arguments unsupplied for wins (`fit.py`); a
+loose join is not split when one side only names things the whole clause's tool declares.
+Arguments are read per type through the input schema (`slots.py`); identity arguments are left
+to plan validation, which binds them to the caller.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
+from orchestrator.planning import fit, lexicon, retrieval, slots
 from orchestrator.planning.base import Plan, Step
+from orchestrator.planning.retrieval import Options, ToolIndex, index_for
 from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog, CatalogTool
 
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "get",
-        "give",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "im",
-        "i'm",
-        "is",
-        "it",
-        "its",
-        "me",
-        "mine",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "show",
-        "tell",
-        "that",
-        "the",
-        "their",
-        "them",
-        "there",
-        "these",
-        "this",
-        "to",
-        "us",
-        "was",
-        "we",
-        "what",
-        "whats",
-        "what's",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "list",
-        "see",
-        "currently",
-        "right",
-        "now",
-        "got",
-        "some",
-        "much",
-        "many",
-    ]
-)
-_CLAUSE_SPLIT = re.compile(
-    r"[?;!]|\.(?:\s|$)|,\s*(?:and\s+)?|\s+(?:and|also|plus|as well as)\s+(?=(?:do|does|did|is|are|am|what|when|"
-    r"how|who|which|show|list|any|my|i|can|tell|give|whats|what's)\b)",
+_HARD_SPLIT = re.compile(
+    r"[?;!]+|\.(?:\s|$)|,\s*(?:and\s+)?(?:also|plus|then|separately)\b|\s+(?:also|plus|as well as|and also)\s+"
+    r"|\s+and\s+(?=(?:do|does|did|is|are|am|was|were|has|have|what|whats|when|where|how|who|whos|which|show|list|"
+    r"any|can|tell|give|recommend|suggest)\b)",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z0-9']+")
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "twenty": 20}
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "unpaid": ("unpaid", "outstanding", "overdue", "owe", "due", "not paid", "open invoice", "open invoices"),
-    "paid": ("paid", "settled"),
-    "open": ("open", "unresolved", "pending", "ongoing", "in progress"),
-    "closed": ("closed", "resolved", "solved", "done"),
-}
-_GENERIC_NAME_WORDS = frozenset({"get", "list", "search", "find", "fetch", "read"})
+_SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&)\s+", re.IGNORECASE)
+_WRITE = re.compile(r"^\s*(?:(?:please|pls|can you|could you|i want to|i'd like to|id like to)\s+)?(\w+)\b", re.I)
+ID_BONUS = 0.3
+UNSUPPLIED_PENALTY = 0.03  # in a near tie: per required argument the clause cannot give, beyond the fewest
+_TOOL_NAME = re.compile(r"\b[a-z][a-z0-9]*\.[a-z0-9]+_[a-z0-9_]+\b", re.IGNORECASE)
+_ID_AT_END = re.compile(r"\b[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\s*$", re.IGNORECASE)
+_DETERMINERS = frozenset({"my", "the", "a", "an", "our", "your", "their", "all", "any", "some", "of"})
+_ASKING = frozenset({"where", "when", "who", "whos", "which", "how", "why"})
+_ID_AT_START = re.compile(r"^\s*[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\b", re.IGNORECASE)
 
 
-def _stem(word: str) -> str:
-    word = word.strip("'")
-    for suffix in ("ies", "es", "s"):
-        if len(word) > 4 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+def split_clauses(question: str) -> list[str]:
+    """The question's parts at hard breaks (question marks, semicolons, "also", "plus", "and what …")."""
+    parts = [p.strip(" ,") for p in _HARD_SPLIT.split(question) if p and p.strip(" ,")]
+    return [p for p in parts if lexicon.analyse(p) or re.search(r"\d", p)] or [question]
 
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, stemmed words of `text` without stopwords."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    return lexicon.analyse(text)
 
 
-def split_clauses(question: str) -> list[str]:
-    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if p and p.strip()]
-    return [p for p in parts if content_words(p)] or [question]
+@dataclass(frozen=True)
+class Scored:
+    """A clause's ranking: (score, tool) best first."""
+
+    clause: str
+    ranked: tuple[tuple[float, CatalogTool], ...]
+
+    @property
+    def best(self) -> float:
+        return self.ranked[0][0] if self.ranked else 0.0
+
+    @property
+    def second(self) -> float:
+        return self.ranked[1][0] if len(self.ranked) > 1 else 0.0
 
 
 @dataclass(frozen=True)
@@ -143,180 +78,168 @@ class _Match:
 
 
 class RulePlanner:
-    """Fuzzy matching of questions against tool examples; no model, no network."""
+    """Lexical retrieval of tools for each part of a question; no model, no network."""
 
     name = "rules"
 
-    def __init__(self, *, threshold: float = 72.0) -> None:
+    def __init__(self, *, threshold: float = 0.15, margin: float = 0.05, options: Options | None = None) -> None:
         self.threshold = threshold
+        self.margin = margin  # the second tool must score below best × (1 - margin) for a plan
+        self.options = options
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
         # A one-shot question only reads: tools that write need a confirmation turn (/orchestrate).
         tools = catalog.readable_by(caller)
+        if not tools:
+            return Plan(intent="unknown", confidence=0.0, message="No services are available right now.")
+        index = index_for(tools, self.options)
+        named = {n.lower() for n in _TOOL_NAME.findall(question)}
+        if named - {t.name for t in catalog.tools()}:  # asks for a tool there is none of: never guess one
+            return Plan(
+                intent="unknown", confidence=0.0, message="There is no such tool here. What would you like to know?"
+            )
         matches: dict[str, _Match] = {}
+        unsure: list[Scored] = []
         for clause in split_clauses(question):
-            best = self._best(clause, tools)
-            if best and best.score >= self.threshold and best.score > getattr(matches.get(best.tool.name), "score", 0):
-                matches[best.tool.name] = best
-        if not matches:
-            return _no_match(tools)
+            if _asks_for_a_change(clause):
+                unsure.append(Scored(clause, ()))
+                continue
+            for part in self._parts(clause, index):
+                if self._confident(part) and not index.foreign_object(
+                    part.clause, index.tools.index(part.ranked[0][1])
+                ):
+                    score, tool = part.ranked[0]
+                    if score > getattr(matches.get(tool.name), "score", -1.0):
+                        matches[tool.name] = _Match(tool, score, part.clause)
+                elif lexicon.analyse(part.clause):
+                    unsure.append(part)
+        if not matches or any(u.best >= self.threshold for u in unsure):
+            return clarify(question, unsure, index, matches)
         steps = [Step(tool=m.tool.name, arguments=extract_arguments(m.clause, m.tool)) for m in matches.values()]
-        confidence = min(m.score for m in matches.values()) / 100
+        confidence = min(1.0, 0.5 + min(m.score for m in matches.values()) / 2)
         return Plan(intent="+".join(matches), steps=steps, confidence=round(confidence, 3))
 
-    def _best(self, clause: str, tools: list[CatalogTool]) -> _Match | None:
-        words = content_words(clause)
-        scored = [_Match(tool, _score(words, words_of(tool)), clause) for tool in tools]
-        if not scored:
-            return None
-        top = max(m.score for m in scored)
-        tied = [m for m in scored if m.score == top]
-        # Ties (token-set matching scores any subset 100) go to the tool with the closest example;
-        # only they pay for the second comparison.
-        return tied[0] if len(tied) == 1 else max(tied, key=lambda m: closeness(clause, m.tool))
+    def score(self, clause: str, index: ToolIndex) -> Scored:
+        query = index.query(clause)
+        ranked = index.scores(query)
+        dish = index.options.dish_fit
+        adjusted = [
+            (score + ID_BONUS * slots.id_fit(index.tools[i], clause) + dish * index.dish_fit(query, i), index.tools[i])
+            if score > 0
+            else (score, index.tools[i])
+            for score, i in ranked
+        ]
+        adjusted.sort(key=lambda s: -s[0])
+        close = adjusted[0][0] * (1 - self.margin) if adjusted else 0.0
+        if len(adjusted) > 1 and adjusted[0][0] > 0 and adjusted[1][0] >= close:  # a near tie
+            adjusted = self._prefer_callable(clause, adjusted, close)
+        return Scored(clause, tuple(adjusted[:5]))
+
+    @staticmethod
+    def _prefer_callable(
+        clause: str, ranked: list[tuple[float, CatalogTool]], close: float
+    ) -> list[tuple[float, CatalogTool]]:
+        """Close tools (a near tie) compared on what the clause can supply: each required argument left
+        unsupplied beyond the fewest any close tool leaves costs `UNSUPPLIED_PENALTY`."""
+        band = {id(tool): fit.unsupplied(clause, tool) for score, tool in ranked if score >= close}
+        fewest = min(band.values())
+        ranked = [
+            (score - UNSUPPLIED_PENALTY * (band[id(tool)] - fewest), tool) if id(tool) in band else (score, tool)
+            for score, tool in ranked
+        ]
+        ranked.sort(key=lambda s: -s[0])
+        return ranked
+
+    def _confident(self, scored: Scored) -> bool:
+        return scored.best >= self.threshold and scored.second < scored.best * (1 - self.margin)
+
+    def _parts(self, clause: str, index: ToolIndex, depth: int = 0) -> list[Scored]:
+        """The clause, or its loosely joined parts when each reads confidently as a different tool."""
+        whole = self.score(clause, index)
+        if depth > 2:
+            return [whole]
+        for match in _SOFT_SPLIT.finditer(clause):
+            left, right = clause[: match.start()].strip(), clause[match.end() :].strip()
+            if (
+                not lexicon.analyse(left)
+                or not lexicon.analyse(right)
+                or (_ID_AT_END.search(left) and _ID_AT_START.match(right))
+                or _dish_list(left, right)
+                or self._noun_within(left, right, whole, index)
+            ):
+                continue  # "m-01, m-57 and m-54", "2 samosas and a lassi": a list of ids or dishes is one argument
+            first, second = self.score(left, index), self.score(right, index)
+            if (
+                self._confident(first)
+                and self._confident(second)
+                and first.ranked[0][1] is not second.ranked[0][1]
+                and (not self._confident(whole) or min(first.best, second.best) >= whole.best * 0.6)
+            ):
+                return [first, *self._parts(right, index, depth + 1)]
+        return [whole]
+
+    def _noun_within(self, left: str, right: str, whole: Scored, index: ToolIndex) -> bool:
+        """One side only names a thing ("… and delivery addresses") and the tool read for the whole clause
+        declares the words of both sides: more of what that tool answers, not a second question."""
+        if not self._confident(whole) or not (_bare_noun(left) or _bare_noun(right)):
+            return False
+        best = index.tools.index(whole.ranked[0][1])
+        return index.covers(best, left) and index.covers(best, right)
 
 
-@dataclass(frozen=True)
-class ToolWords:
-    """A tool's examples and name as the planner compares them: worked out once per listing of the tool."""
-
-    tool: CatalogTool
-    examples: tuple[str, ...]  # each example's content words, joined (empty for an example of stopwords only)
-    name_words: frozenset[str]
-
-    @functools.cached_property
-    def scored(self) -> tuple[str, ...]:
-        """The examples a clause is scored against: those with content words."""
-        return tuple(e for e in self.examples if e)
+def _bare_noun(text: str) -> bool:
+    """Only nouns (and determiners): no question word, no verb the stopwords know ("show", "is")."""
+    words = lexicon.words(text)
+    return bool(words) and all(
+        w in _DETERMINERS or (w not in lexicon.STOPWORDS and w not in _ASKING and w.isalpha()) for w in words
+    )
 
 
-_words_by_tool: dict[str, ToolWords] = {}
+def _dish_list(left: str, right: str) -> bool:
+    """The join lists dishes: the left part ends with one, the right starts with one (after a count)."""
+    before, after = lexicon.words(left), lexicon.words(right)
+    while after and retrieval.is_quantity(after[0]):
+        after = after[1:]
+    return bool(before and after) and retrieval.is_food(before[-1]) and retrieval.is_food(after[0])
 
 
-def words_of(tool: CatalogTool) -> ToolWords:
-    """The tool's `ToolWords`, computed again only when the catalog holds a new listing of it."""
-    known = _words_by_tool.get(tool.name)
-    if known is None or known.tool is not tool:  # each catalog refresh lists tools anew
-        examples = tuple(" ".join(content_words(e)) for e in tool.info.examples)
-        name_words = frozenset({_stem(w) for w in tool.info.name.split("_")} - _GENERIC_NAME_WORDS)
-        known = _words_by_tool[tool.name] = ToolWords(tool, examples, name_words)
-    return known
+def _asks_for_a_change(clause: str) -> bool:
+    found = _WRITE.match(clause)
+    return found is not None and found.group(1).lower() in lexicon.WRITE_VERBS
 
 
-def score_tool(clause: str, tool: CatalogTool) -> float:
-    """0–100: how well the clause matches the tool's examples, with a bonus for naming the tool."""
-    return _score(content_words(clause), words_of(tool))
-
-
-def _score(words: list[str], tool: ToolWords) -> float:
-    if not words:
-        return 0.0
-    text = " ".join(words)
-    found = process.extractOne(text, tool.scored, scorer=fuzz.token_set_ratio)  # the best, in one C loop
-    best = found[1] if found is not None else 0.0
-    bonus = 12.0 if not tool.name_words.isdisjoint(words) else 0.0
-    return float(min(100.0, best + bonus))
-
-
-def closeness(clause: str, tool: CatalogTool) -> float:
-    """0–100: the plain similarity of the clause to the tool's closest example (breaks ties of `score_tool`)."""
-    text = " ".join(content_words(clause))
-    return max((fuzz.ratio(text, e) for e in words_of(tool).examples), default=0.0)
+def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: dict[str, _Match]) -> Plan:
+    """One short question back naming the two or three likeliest readings (intent unknown, low confidence)."""
+    if any(not u.ranked for u in unsure) and not any(u.ranked for u in unsure):
+        return Plan(
+            intent="unknown",
+            confidence=0.1,
+            message="I can only look things up here, not change them. Which details would you like to see?",
+        )
+    candidates: list[CatalogTool] = [m.tool for m in matches.values()]
+    for part in sorted(unsure, key=lambda u: -u.best):
+        candidates += [tool for score, tool in part.ranked[:3] if score > 0]
+    if not candidates:
+        candidates = [index.tools[i] for _, i in index.scores(index.query(question))[:3]]
+    chosen: list[CatalogTool] = []
+    for tool in candidates:
+        if tool not in chosen:
+            chosen.append(tool)
+    readings = [index.readings[index.tools.index(t)] for t in chosen[:3]]
+    if not any(u.best > 0 for u in unsure) and not matches:
+        lead = "I'm not sure I can help with that. I can answer things like"
+    else:
+        lead = "Did you mean"
+    joined = readings[0] if len(readings) == 1 else ", ".join(readings[:-1]) + " or " + readings[-1]
+    best = max((u.best for u in unsure), default=0.0)
+    return Plan(intent="unknown", confidence=round(min(0.3, best / 2), 3), message=f"{lead} {joined}?")
 
 
 def extract_arguments(clause: str, tool: CatalogTool) -> dict[str, Any]:
-    """Enum filters and small integer limits the clause states, read through the input schema."""
-    schema = tool.info.input_schema
-    lowered = f" {' '.join(_WORD.findall(clause.lower()))} "
-    arguments: dict[str, Any] = {}
-    for name, prop in schema.get("properties", {}).items():
-        if name in tool.info.identity_args:
-            continue
-        values = _enum_values(prop, schema)
-        if values:
-            chosen = _mentioned_value(lowered, values)
-            if chosen is not None:
-                arguments[name] = chosen
-        elif _is_integer(prop) and name in {"limit", "count", "n", "top", "max_results"}:
-            number = _mentioned_number(lowered, prop)
-            if number is not None:
-                arguments[name] = number
-    zones = [name for name, prop in schema.get("properties", {}).items() if _is_timezone(name, prop)]
-    if len(zones) == 1:  # with several (from/to), which place is which is a model's job
-        zone = mentioned_timezone(lowered)
-        if zone is not None:
-            arguments[zones[0]] = zone
-    for name in schema.get("required", []):
-        default = schema.get("properties", {}).get(name, {}).get("default")
-        if name not in arguments and default is not None and name not in tool.info.identity_args:
-            arguments[name] = default
-    return arguments
+    """The entity arguments the clause states for the tool (ids, enums, prices, counts, text, dates)."""
+    return slots.extract(clause, tool)
 
 
-def _is_timezone(name: str, prop: dict[str, Any]) -> bool:
-    return prop.get("type") == "string" and (
-        name.lower().replace("_", "") in {"timezone", "tz", "zone"}
-        or "iana time" in prop.get("description", "").lower()
-    )
-
-
-@functools.cache
-def _timezones_by_place() -> dict[str, str]:
-    """Lower-case place names (the last part of IANA names: "tokyo", "new york") → zone name."""
-    places: dict[str, str] = {"utc": "UTC", "gmt": "UTC"}
-    for zone in sorted(zoneinfo.available_timezones()):
-        area, _, place = zone.rpartition("/")
-        if area and not area.startswith("Etc") and place:
-            places.setdefault(place.replace("_", " ").lower(), zone)
-    return places
-
-
-def mentioned_timezone(lowered: str) -> str | None:
-    """The IANA zone of the longest place name the text mentions (`lowered`: padded, lower-case words)."""
-    found = [(len(place), zone) for place, zone in _timezones_by_place().items() if f" {place} " in lowered]
-    return max(found)[1] if found else None
-
-
-def _enum_values(prop: dict[str, Any], schema: dict[str, Any]) -> list[str]:
-    options = [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]
-    values: list[str] = []
-    for option in options:
-        if "$ref" in option:
-            option = schema.get("$defs", {}).get(option["$ref"].rsplit("/", 1)[-1], {})
-        values.extend(v for v in option.get("enum", []) if isinstance(v, str))
-    return values
-
-
-def _mentioned_value(lowered: str, values: list[str]) -> str | None:
-    best: tuple[int, str] | None = None
-    for value in values:
-        for phrase in (value.lower().replace("_", " "), *_SYNONYMS.get(value.lower(), ())):
-            if f" {phrase} " in lowered and (best is None or len(phrase) > best[0]):
-                best = (len(phrase), value)
-    return best[1] if best else None
-
-
-def _is_integer(prop: dict[str, Any]) -> bool:
-    return prop.get("type") == "integer" or any(o.get("type") == "integer" for o in prop.get("anyOf", []))
-
-
-def _mentioned_number(lowered: str, prop: dict[str, Any]) -> int | None:
-    for word in lowered.split():
-        number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
-        if number is None:
-            continue
-        if prop.get("minimum", number) <= number <= prop.get("maximum", number):
-            return number
-    return None
-
-
-def _no_match(tools: list[CatalogTool]) -> Plan:
-    if not tools:
-        return Plan(intent="unknown", confidence=0.0, message="No services are available right now.")
-    services = sorted({t.service for t in tools})
-    examples = [f"“{t.info.examples[0]}”" for t in tools if t.info.examples]
-    message = (
-        f"I'm not sure what you're asking. I can answer questions about your data in {', '.join(services)}, "
-        f"for example: {', '.join(examples)}."
-    )
-    return Plan(intent="unknown", confidence=0.1, message=message)
+def rank_tools(question: str, tools: list[CatalogTool]) -> list[CatalogTool]:
+    """Tools best first for the question (the model planner's preselection uses the same retriever)."""
+    return retrieval.rank_tools(question, tools, split_clauses(question))

@@ -1,0 +1,232 @@
+"""The planner's general vocabulary: word analysis, a small synonym lexicon, food words, numbers.
+
+Nothing here names a tool: synonyms expand a question's words into the words tools use to describe
+themselves ("bill" → "invoice", "get here" → "arrive deliver track"), so any catalog, third-party
+tools included, benefits. Everything is plain data and pure functions; the retriever analyses each
+tool once per catalog listing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from mcp_common.food import ALLERGEN_ALIASES, CUISINES, DIETARY_TAG_ALIASES
+from orchestrator.planning.phrases import FOOD_WORDS as FOOD_WORDS
+from orchestrator.planning.phrases import SYNONYMS
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "anything",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "get",
+        "got",
+        "give",
+        "had",
+        "has",
+        "have",
+        "i",
+        "i'd",
+        "i'm",
+        "i've",
+        "im",
+        "is",
+        "it",
+        "it's",
+        "its",
+        "just",
+        "know",
+        "let",
+        "me",
+        "mine",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "pls",
+        "plz",
+        "show",
+        "tell",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "this",
+        "those",
+        "to",
+        "u",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "whats",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "ya",
+        "yall",
+        "yous",
+        "some",
+        "much",
+        "many",
+        "right",
+        "now",
+        "currently",
+        "really",
+        "still",
+        "also",
+        "could",
+        "should",
+        "need",
+        "want",
+        "wanna",
+        "gonna",
+        "like",
+        "if",
+        "then",
+        "than",
+        "so",
+        "any",
+        "one",
+        "ones",
+        "thing",
+        "things",
+        "stuff",
+    ]
+)
+"""Words that never decide a tool (wh-words stay: "where", "when", "who" tell tracking from history)."""
+
+_WORD = re.compile(r"[a-z0-9£$€]+(?:'[a-z]+)?")
+_CONTRACTIONS = {"can't": "can not", "won't": "will not", "n't": " not", "'ve": "", "'re": "", "'ll": "", "'d": ""}
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of `text` (apostrophes of "what's" dropped, "can't" read as "can not")."""
+    lowered = text.lower().replace("’", "'")
+    for contraction, plain in _CONTRACTIONS.items():
+        lowered = lowered.replace(contraction, plain)
+    return [w.replace("'s", "").replace("'", "") for w in _WORD.findall(lowered)]
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix stripper: the same stem for "invoice", "invoices", "invoiced", "invoicing"."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("eed"):
+            word = word[: -len(suffix)]
+            if (len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz") or (
+                len(word) > 5 and word[-1] == word[-2] == "l"
+            ):
+                word = word[:-1]
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def analyse(text: str) -> list[str]:
+    """Stems of the content words of `text` (stopwords dropped)."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+NUMBER_WORDS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple of": 2, "a couple": 2,
+    "couple of": 2, "a pair of": 2, "a few": 3, "a dozen": 12, "half a dozen": 6, "a single": 1, "a": 1, "an": 1,
+}  # fmt: skip
+"""Spoken quantities; "a"/"an" count only directly before a dish."""
+
+MONEY_WORDS: dict[str, float] = {"a tenner": 10, "tenner": 10, "a fiver": 5, "fiver": 5, "a score": 20}
+
+NEGATIONS = ("without", "no", "not", "free of", "nothing with", "can not have", "cannot have", "allergic to",
+             "avoid", "avoiding", "except", "minus", "hold the", "skip the", "excluding", "exclude")  # fmt: skip
+
+WRITE_VERBS = frozenset(
+    [
+        "reset",
+        "change",
+        "update",
+        "cancel",
+        "delete",
+        "remove",
+        "add",
+        "set",
+        "create",
+        "place",
+        "edit",
+        "modify",
+        "book",
+        "send",
+        "make",
+        "rename",
+    ]
+)
+"""Imperatives that ask for a change; a one-shot question only reads."""
+
+CUISINE_WORDS = frozenset(c.replace("-", " ") for c in CUISINES)
+
+
+def value_aliases() -> dict[str, str]:
+    """Everyday words for enum values (diets, allergens, menu sections), lower-case → value."""
+    aliases: dict[str, str] = dict(DIETARY_TAG_ALIASES) | dict(ALLERGEN_ALIASES)
+    aliases |= {
+        "vegetarian": "vegetarian", "veggie": "vegetarian", "meat free": "vegetarian", "meat-free": "vegetarian",
+        "plant based": "vegan", "plant-based": "vegan", "no dairy": "dairy-free", "nuts": "tree-nuts",
+        "nut": "tree-nuts", "pudding": "desserts", "puddings": "desserts", "dessert": "desserts",
+        "sweet": "desserts", "sweets": "desserts", "burger": "burgers", "salad": "salads", "drink": "drinks",
+        "starter": "starters", "appetiser": "starters", "appetizer": "starters", "main": "mains",
+        "main course": "mains", "mains": "mains", "side": "sides", "pizzas": "pizza", "prawn": "shellfish",
+        "shrimp": "shellfish", "seafood": "shellfish", "milk": "milk", "eggs": "eggs", "egg": "eggs",
+    }  # fmt: skip
+    return aliases
+
+
+def synonyms() -> dict[tuple[str, ...], list[str]]:
+    """The synonym lexicon as stemmed phrases → stemmed expansion words."""
+    return _synonyms()
+
+
+@functools.cache
+def _synonyms() -> dict[tuple[str, ...], list[str]]:
+    table: dict[tuple[str, ...], list[str]] = {}
+    for phrase, expansion in SYNONYMS.items():
+        key = tuple(words(phrase))
+        table.setdefault(key, []).extend(stem(w) for w in words(expansion))
+    return table

@@ -1,0 +1,148 @@
+"""General rules of RulePlanner about arguments: example values in a schema are not a tool's topic, a place
+name is a value for a time-zone argument, a near tie goes to the tool the question can call, and a bare
+noun the whole clause's tool declares is not a second question. Over the food and profile services plus
+a third-party time server's listing (`mcp-server-time`: `get_current_time`, `convert_time`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from orch_fakes import RegistrySource, ScriptedSource, returns
+
+from customer_profile_service.tools import build_registry as profile_registry
+from mcp_common.wire import ToolInfo
+from menu_service.tools import build_registry as menu_registry
+from orchestrator.planning import fit, retrieval
+from orchestrator.planning.rules import RulePlanner, _bare_noun
+from orchestrator.security.caller import Caller
+from orchestrator.tools.catalog import Catalog
+from order_service.tools import build_registry as order_registry
+from recommendations_service.tools import build_registry as recommendations_registry
+from tracking_service.tools import build_registry as tracking_registry
+
+ADA = Caller("ada@example.com")
+_ZONE = "IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'UTC' as local timezone if none given."
+
+
+class _Unused:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError("planning never calls a tool")
+
+
+def _tool(name: str, description: str, properties: dict[str, Any], examples: list[str] | None = None) -> ToolInfo:
+    return ToolInfo(
+        name=name,
+        description=description,
+        input_schema={"type": "object", "properties": properties, "required": list(properties)},
+        output_schema={"type": "object"},
+        writes=False,
+        identity_args=[],
+        cache_ttl_s=0.0,
+        examples=examples or [],
+    )
+
+
+def time_source(*, default: str | None = None, examples: list[str] | None = None) -> ScriptedSource:
+    zone: dict[str, Any] = {"type": "string", "description": _ZONE} | ({"default": default} if default else {})
+    current = _tool("get_current_time", "Get current time in a specific timezones", {"timezone": zone}, examples)
+    target = _ZONE.replace("'America/New_York', 'Europe/London'", "'Asia/Tokyo', 'America/San_Francisco'")
+    convert = _tool(
+        "convert_time",
+        "Convert time between timezones",
+        {
+            "source_timezone": {"type": "string", "description": f"Source {_ZONE}"},
+            "time": {"type": "string", "description": "Time to convert in 24-hour format (HH:MM)"},
+            "target_timezone": {"type": "string", "description": f"Target {target}"},
+        },
+    )
+    return ScriptedSource(
+        "time", {"get_current_time": (current, returns("now")), "convert_time": (convert, returns("then"))}
+    )
+
+
+@pytest.fixture
+async def food() -> Catalog:
+    unused: Any = _Unused()
+    catalog = Catalog(
+        [
+            RegistrySource(menu_registry(unused)),
+            RegistrySource(order_registry(lambda: unused)),
+            RegistrySource(tracking_registry(lambda: unused)),
+            RegistrySource(recommendations_registry(unused)),
+            RegistrySource(profile_registry(unused)),
+        ]
+    )
+    await catalog.refresh()
+    return catalog
+
+
+async def with_time(food: Catalog, source: ScriptedSource) -> Catalog:
+    catalog = Catalog([*food.sources.values(), source])
+    await catalog.refresh()
+    return catalog
+
+
+async def plan_of(question: str, catalog: Catalog) -> dict[str, dict[str, Any]]:
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    return {step.tool: step.arguments for step in plan.steps}
+
+
+def test_example_values_in_a_schema_description_are_not_the_tools_words() -> None:
+    text = retrieval.without_example_values("Target zone (e.g., 'Asia/Tokyo', 'Europe/Paris'). Use 'UTC' if none.")
+    assert "Tokyo" not in text and "Paris" not in text and "UTC" not in text and "Target zone" in text
+    assert retrieval.without_example_values("City or place name, e.g. Paris.").strip(" .") == "City or place name,"
+    assert retrieval.without_example_values("The customer's diets") == "The customer's diets"  # not a quote
+
+
+async def test_a_place_name_is_a_value_for_a_time_zone_argument_not_a_topic_word(food: Catalog) -> None:
+    catalog = await with_time(food, time_source())
+    index = retrieval.index_for(catalog.readable_by(ADA))
+    assert "tokyo" not in index.query("what time is it in Tokyo").terms
+    assert "tokyo" in retrieval.index_for(food.readable_by(ADA)).query("what time is it in Tokyo").terms  # no zone
+
+
+@pytest.mark.parametrize("alone", [True, False])
+async def test_the_current_time_of_a_place_is_not_a_conversion(alone: bool, food: Catalog) -> None:
+    catalog = Catalog([time_source()]) if alone else await with_time(food, time_source())
+    await catalog.refresh()
+    assert await plan_of("what time is it in Tokyo?", catalog) == {"time.get_current_time": {"timezone": "Asia/Tokyo"}}
+    assert await plan_of("what's the time in New York?", catalog) == {
+        "time.get_current_time": {"timezone": "America/New_York"}
+    }
+
+
+async def test_unsupplied_counts_required_arguments_without_value_or_default(food: Catalog) -> None:
+    catalog = await with_time(food, time_source(default="UTC"))
+    current, convert = catalog.get("time.get_current_time"), catalog.get("time.convert_time")
+    assert fit.unsupplied("what time is it?", current) == 0  # the default gives it
+    assert fit.unsupplied("what time is it?", convert) == 3
+    assert fit.unsupplied("what time is it in Tokyo?", convert) == 1  # only `time` is missing
+    assert fit.unsupplied("what allergies are on my profile?", catalog.get("customer_profile.get_profile")) == 0
+
+
+@pytest.mark.parametrize("default", [None, "UTC"])
+async def test_a_near_tie_goes_to_the_tool_the_question_can_call(default: str | None, food: Catalog) -> None:
+    for catalog in (Catalog([time_source(default=default, examples=["what time is it"])]), food):
+        if catalog is food:
+            catalog = await with_time(food, time_source(default=default))
+        await catalog.refresh()
+        assert list(await plan_of("what time is it?", catalog)) == ["time.get_current_time"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"), [("delivery addresses", True), ("my past orders", True), ("where is it", False)]
+)
+def test_a_bare_noun_has_no_question_word_or_known_verb(text: str, bare: bool) -> None:
+    assert _bare_noun(text) is bare
+
+
+async def test_a_bare_noun_the_whole_clauses_tool_declares_is_not_a_second_question(food: Catalog) -> None:
+    assert list(await plan_of("what are my allergies and delivery addresses?", food)) == [
+        "customer_profile.get_profile"
+    ]
+    # a bare noun the whole clause's tool does not declare still reads as a second question
+    assert sorted(await plan_of("show my loyalty points and past orders", food)) == [
+        "customer_profile.get_profile",
+        "order.list_orders",
+    ]

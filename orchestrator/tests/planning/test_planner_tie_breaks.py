@@ -1,0 +1,80 @@
+"""General tie-breaks of RulePlanner: what the dishes a question names fit, a tool's verb on a foreign
+object, past-tense ordering, over the food services' tools (menu, orders, tracking, recommendations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from orch_fakes import RegistrySource
+
+from menu_service.tools import build_registry as menu_registry
+from orchestrator.planning import retrieval
+from orchestrator.planning.rules import RulePlanner
+from orchestrator.security.caller import Caller
+from orchestrator.tools.catalog import Catalog
+from order_service.tools import build_registry as order_registry
+from recommendations_service.tools import build_registry as recommendations_registry
+from tracking_service.tools import build_registry as tracking_registry
+
+ADA = Caller("ada@example.com")
+
+
+class _Unused:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError("planning never calls a tool")
+
+
+@pytest.fixture
+async def food() -> Catalog:
+    unused: Any = _Unused()
+    catalog = Catalog(
+        [
+            RegistrySource(menu_registry(unused)),
+            RegistrySource(order_registry(lambda: unused)),
+            RegistrySource(tracking_registry(lambda: unused)),
+            RegistrySource(recommendations_registry(unused)),
+        ]
+    )
+    await catalog.refresh()
+    return catalog
+
+
+async def tools_for(question: str, catalog: Catalog) -> list[str]:
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    return sorted(step.tool for step in plan.steps)
+
+
+@pytest.mark.parametrize("question", ["got any samosas?", "you have lassi?", "any mango"])
+async def test_a_bare_dish_name_goes_to_the_tool_that_searches_food(question: str, food: Catalog) -> None:
+    assert await tools_for(question, food) == ["menu.search_menu"]
+
+
+async def test_counted_dishes_are_an_order_line_to_price(food: Catalog) -> None:
+    assert await tools_for("how much would 3 samosas and a mango lassi be with delivery", food) == ["order.quote_order"]
+
+
+async def test_a_dish_word_is_an_entity_never_corrected_to_a_catalog_word(food: Catalog) -> None:
+    index = retrieval.index_for(food.readable_by(ADA))
+    query = index.query("2 pizzas and a garlic bread")
+    assert "brand" not in query.terms and "bread" not in query.terms  # "bread" is a dish, not a misspelt "brand"
+    assert query.dishes >= 1 and query.counted
+
+
+@pytest.mark.parametrize("question", ["track my ebay package", "recommend a good podcast for the weekend"])
+async def test_a_tools_verb_on_something_no_tool_has_is_answered_with_a_question(question: str, food: Catalog) -> None:
+    plan = await RulePlanner().plan(question, ADA, food)
+    assert plan.steps == [] and plan.intent == "unknown" and plan.message
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("track my order", "tracking.track_order"), ("recommend something spicy", "recommendations.recommend")],
+)
+async def test_a_tools_verb_on_its_own_things_still_plans(question: str, expected: str, food: Catalog) -> None:
+    assert await tools_for(question, food) == [expected]
+
+
+@pytest.mark.parametrize("question", ["what did I order on friday", "have I ordered the curry before"])
+async def test_ordering_in_the_past_reads_the_order_history(question: str, food: Catalog) -> None:
+    assert await tools_for(question, food) == ["order.list_orders"]
