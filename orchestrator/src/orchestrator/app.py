@@ -24,7 +24,7 @@ from mcp_common.auth import IdTokens, wants_id_tokens
 from mcp_common.mcp_lazy import LazyMcp
 from mcp_common.middleware import NATIVE_TELEMETRY_OFF
 from orchestrator import __version__
-from orchestrator.api import errors, health, metrics, orchestrate, query, surface
+from orchestrator.api import channels, errors, health, metrics, orchestrate, query, surface
 from orchestrator.api.mcp_caller import McpCallerMiddleware
 from orchestrator.conversation.checks import flow_problems, tool_problems, unserved
 from orchestrator.conversation.planner import FlowPlanner
@@ -90,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(query.router)  # the busiest routes first: each request is matched in route order
     app.include_router(orchestrate.router)
     app.include_router(health.router)
+    channels.install(app, settings)  # SMS, WhatsApp, signed webhooks: only when configured
     app.state.mcp = LazyMcp(lambda: _mcp_server(app), settings.allowed_hosts)  # built on the first /mcp request
     for route in app.state.mcp.routes():
         if isinstance(route, HttpRoute):  # the caller is named on /mcp only: no layer on the other routes
@@ -142,6 +143,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.cache, app.state.llm = cache, llm
         metrics.bind(app, cache, llm)
         app.state.engine = _engine(settings, catalog, cache, store, llm, prompts, plugin)
+        channels.bind(app, store)
         mcp: LazyMcp = app.state.mcp
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
         try:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mcp_common.assertions import CallerKeys
 from mcp_common.auth import ServiceAuth
 from mcp_common.telemetry import TracingSettings
+from orchestrator.channels.config import ChannelSettings
 from orchestrator.security.config import OidcIssuer, TenantPolicy
 from orchestrator.tools.mcp_config import SERVER_NAME, McpServerConfig
 
@@ -26,10 +27,13 @@ class McpKey(BaseModel):
     )
 
 
-class Settings(BaseSettings, TracingSettings):
+class Settings(BaseSettings, TracingSettings, ChannelSettings):
     """Configuration of one orchestrator instance (see `.env.example`)."""
 
-    model_config = SettingsConfigDict(env_prefix="ORCH_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    # Errors never echo the input: it holds every secret (auth tokens, webhook secrets, caller keys).
+    model_config = SettingsConfigDict(
+        env_prefix="ORCH_", env_file=".env", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     mode: Literal["development", "production"] = Field(
         default="development",

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from orchestrator.api.deps import admit
 from orchestrator.api.models import ErrorResponse, OrchestrateRequest, OrchestrateResponse, Span, Trace
 from orchestrator.core.requests import Message
+from orchestrator.core.results import Answer
 
 router = APIRouter()
 
@@ -26,9 +27,14 @@ async def orchestrate(body: OrchestrateRequest, request: Request) -> Response:
     """
     caller, engine = await admit(request, "orchestrate", body.user.email)
     answer = await engine.handle(Message(body.message, body.channel, body.session_id), caller)
+    return Response(orchestrate_response(answer).model_dump_json(), media_type="application/json")
+
+
+def orchestrate_response(answer: Answer) -> OrchestrateResponse:
+    """The `/orchestrate` body of a turn's answer (channel adapters answer with it too)."""
     session_id = answer.session_id or ""
     spans = [Span.model_validate(source, from_attributes=True) for source in answer.sources]
-    response = OrchestrateResponse(
+    return OrchestrateResponse(
         reply=answer.answer,
         intent=answer.intent or "",
         confidence=answer.confidence,
@@ -43,4 +49,3 @@ async def orchestrate(body: OrchestrateRequest, request: Request) -> Response:
             llm_calls=answer.trace.llm_calls if answer.trace is not None else [],
         ),
     )
-    return Response(response.model_dump_json(), media_type="application/json")

@@ -97,6 +97,11 @@ class Callers:
         tools = known.allowed_tools or self._tools_of(known.tenant)
         return Caller(email=email, tenant=known.tenant, allowed_tools=tools, via=known.via, key_id=key_id)
 
+    def linked(self, email: str, tenant: str, *, via: str) -> Caller:
+        """The caller a channel sender linked to `email` in `tenant` acts as (`via` says which channel):
+        the same tools and tenant scope as that user calling the API."""
+        return Caller(email=email.strip().lower(), tenant=tenant, allowed_tools=self._tools_of(tenant), via=via)
+
     def anonymous(self) -> Caller:
         """Nobody in particular: what a caller-less MCP listing may see."""
         return Caller(email="", tenant=self.tenant, allowed_tools=self.allowed_tools)
