@@ -11,6 +11,10 @@ the source of truth. `python eval/planner/split.py` only checks that the files a
 procedure; `--write` assigns splits (use it only for entries added later, and say so in review: a
 reassignment moves questions between dev and test).
 
+Entries tagged `dev2` (the development extension written after the first tuning round, see the
+README) are dev-only: they are set aside before the procedure runs, so the original entries are dealt
+exactly as before, and each of them must say `"split": "dev"`.
+
 Usage: uv run --frozen python eval/planner/split.py [--write]
 """
 
@@ -25,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 SEED = "planner-eval-2026-12"
+DEV_ONLY_TAG = "dev2"
+"""Entries with this tag are development-only: never dealt, always `dev`."""
 HERE = Path(__file__).resolve().parent
 FILES = {"queries.jsonl": "tools", "conversation.jsonl": "intent"}
 
@@ -34,13 +40,18 @@ def stratum(entry: dict[str, Any], field: str) -> str:
     return "+".join(value) if isinstance(value, list) else str(value)
 
 
+def dev_only(entry: dict[str, Any]) -> bool:
+    return DEV_ONLY_TAG in entry.get("tags", [])
+
+
 def assign(entries: list[dict[str, Any]], field: str) -> dict[str, str]:
-    """Entry id → "dev" or "test"."""
+    """Entry id → "dev" or "test". Dev-only entries are "dev" and take no part in the dealing."""
     groups: dict[str, list[str]] = defaultdict(list)
+    splits: dict[str, str] = {e["id"]: "dev" for e in entries if dev_only(e)}
     for entry in entries:
-        groups[stratum(entry, field)].append(entry["id"])
+        if not dev_only(entry):
+            groups[stratum(entry, field)].append(entry["id"])
     counts = {"dev": 0, "test": 0}
-    splits: dict[str, str] = {}
     for key in sorted(groups):
         ids = sorted(groups[key], key=lambda i: hashlib.sha256(f"{SEED}:{i}".encode()).hexdigest())
         first = "dev" if counts["dev"] <= counts["test"] else "test"
@@ -70,7 +81,11 @@ def main() -> int:
         for entry in entries:
             entry["split"] = splits[entry["id"]]
         tally = {s: sum(1 for e in entries if e["split"] == s) for s in ("dev", "test")}
-        print(f"{name}: {len(entries)} entries, dev {tally['dev']}, test {tally['test']}, {len(changed)} differ")
+        extra = sum(1 for e in entries if dev_only(e))
+        print(
+            f"{name}: {len(entries)} entries, dev {tally['dev']} ({extra} of them {DEV_ONLY_TAG}),"
+            f" test {tally['test']}, {len(changed)} differ"
+        )
         if args.write and changed:
             path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
     if differ and not args.write:
