@@ -18,7 +18,7 @@ as distractors, and prints those figures too. The preselection figure is the sha
 expected tools are all among the `max_prompt_tools` the retriever offers the model planner.
 
 Usage: uv run --frozen python bench/eval_planner.py [--split dev|test|all] [--extra-tools N] [--json PATH]
-       [--check PATH] [--failures]
+       [--check PATH] [--failures] [--tag TAG|!TAG]
 """
 
 from __future__ import annotations
@@ -65,9 +65,15 @@ CHECKED: dict[str, bool] = {
 }
 
 
-def load(path: Path, split: str = "all") -> list[dict[str, Any]]:
+def load(path: Path, split: str = "all", tag: str | None = None) -> list[dict[str, Any]]:
+    """The entries of `split`; with `tag`, only those carrying it ("!TAG": only those without it)."""
     entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [e for e in entries if split == "all" or e["split"] == split]
+    chosen = [e for e in entries if split == "all" or e["split"] == split]
+    if tag is None:
+        return chosen
+    wanted = not tag.startswith("!")
+    name = tag.lstrip("!")
+    return [e for e in chosen if (name in e.get("tags", ())) == wanted]
 
 
 @dataclass
@@ -156,7 +162,9 @@ class Report:
         return total, right
 
 
-async def evaluate(split: str, *, progress: bool = False, extra_tools: int = 0, messages: bool = True) -> Report:
+async def evaluate(
+    split: str, *, progress: bool = False, extra_tools: int = 0, messages: bool = True, tag: str | None = None
+) -> Report:
     catalog = await build_catalog(extra_tools)
     readable = catalog.readable_by(CALLER)
     report = Report(split, read_tools=sorted(t.name for t in readable), catalog_size=len(catalog.tools()))
@@ -165,7 +173,7 @@ async def evaluate(split: str, *, progress: bool = False, extra_tools: int = 0, 
     report.index_build_ms = (time.perf_counter() - started) * 1000
     planner = RulePlanner()
     offered = LLMPlannerConfig().max_prompt_tools
-    questions = load(QUERIES, split)
+    questions = load(QUERIES, split, tag)
     for n, entry in enumerate(questions, 1):
         started = time.perf_counter()
         plan = await planner.plan(entry["question"], CALLER, catalog)
@@ -180,7 +188,7 @@ async def evaluate(split: str, *, progress: bool = False, extra_tools: int = 0, 
         if progress and n % 50 == 0:
             print(f"  planned {n}/{len(questions)} questions", file=sys.stderr)
     classifier = RuleIntentClassifier()
-    for entry in load(CONVERSATION, split) if messages else []:
+    for entry in load(CONVERSATION, split) if messages and tag is None else []:
         state = entry.get("state", {})
         view = ConversationView(
             shown_items=tuple(state.get("shown", ())),
@@ -212,10 +220,10 @@ def scores_document(report: Report) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     print(f"evaluating the rules planner and intent reader on the {args.split} split", file=sys.stderr)
-    report = asyncio.run(evaluate(args.split, progress=True))
+    report = asyncio.run(evaluate(args.split, progress=True, tag=args.tag))
     distractors = None
     if args.extra_tools:
-        distractors = asyncio.run(evaluate(args.split, extra_tools=args.extra_tools, messages=False))
+        distractors = asyncio.run(evaluate(args.split, extra_tools=args.extra_tools, messages=False, tag=args.tag))
     print_report(report, distractors)
     if args.failures:
         print_failures(report)
@@ -247,9 +255,16 @@ def main() -> int:
     parser.add_argument("--json", metavar="PATH", help="write the headline figures to PATH")
     parser.add_argument("--check", metavar="PATH", help="compare the test-split figures with a committed scores.json")
     parser.add_argument("--failures", action="store_true", help="print every failing question (dev split only)")
+    parser.add_argument(
+        "--tag", metavar="TAG", help="only questions tagged TAG ('!TAG': only those without it; dev split only)"
+    )
     args = parser.parse_args()
     if args.failures and args.split != "dev":
         parser.error("--failures is for the dev split only")
+    if args.tag is not None and args.split != "dev":
+        parser.error("--tag is for the dev split only")
+    if args.tag is not None and (args.json or args.check):
+        parser.error("--tag cannot be combined with --json or --check")
     return run(args)
 
 

@@ -196,6 +196,18 @@ WRITE_VERBS = frozenset(
         "send",
         "make",
         "rename",
+        "switch",
+        "mark",
+        "refund",
+        "upgrade",
+        "downgrade",
+        "pause",
+        "resume",
+        "unsubscribe",
+        "take",
+        "write",
+        "compose",
+        "turn",
     ]
 )
 """Imperatives that ask for a change; a one-shot question only reads."""
@@ -223,10 +235,18 @@ def synonyms() -> dict[tuple[str, ...], list[str]]:
     return _synonyms()
 
 
+# Spelling variants and short forms any English speaker uses (American spellings, clipped words, phrasal verbs).
+VARIANTS: dict[str, str] = {
+    "favorite": "favourite", "favorites": "favourite", "fave": "favourite", "faves": "favourite",
+    "fav": "favourite", "favs": "favourite", "call off": "cancel", "called off": "cancel",
+    "canceled": "cancel", "catalog": "catalogue", "color": "colour",
+}  # fmt: skip
+
+
 @functools.cache
 def _synonyms() -> dict[tuple[str, ...], list[str]]:
     table: dict[tuple[str, ...], list[str]] = {}
-    for phrase, expansion in SYNONYMS.items():
+    for phrase, expansion in [*SYNONYMS.items(), *VARIANTS.items()]:
         key = tuple(words(phrase))
         table.setdefault(key, []).extend(stem(w) for w in words(expansion))
     return table

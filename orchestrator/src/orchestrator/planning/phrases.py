@@ -391,6 +391,6 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "paid": ("paid", "settled"),
     "pending": ("pending", "not been finalised", "not finalised", "not yet finalised", "not been finalized",
                 "draft"),
-    "open": ("open", "unresolved", "pending", "ongoing", "in progress", "still open", "not resolved"),
+    "open": ("open", "unresolved", "unsolved", "pending", "ongoing", "in progress", "still open", "not resolved"),
     "closed": ("closed", "resolved", "solved", "done", "fixed"),
 }  # fmt: skip

@@ -33,7 +33,12 @@ _HARD_SPLIT = re.compile(
     re.IGNORECASE,
 )
 _SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&)\s+", re.IGNORECASE)
-_WRITE = re.compile(r"^\s*(?:(?:please|pls|can you|could you|i want to|i'd like to|id like to)\s+)?(\w+)\b", re.I)
+# a request for an action: an imperative, or one asked politely ("can you …", "will you …", "can I …")
+_WRITE = re.compile(
+    r"^\s*(?:(?:please|pls|kindly|can you|could you|would you|will you|can i|could i|may i|i want to|i'd like to|"
+    r"id like to|i wanna|help me)\s+(?:please\s+)?)?(\w+)\b",
+    re.I,
+)
 ID_BONUS = 0.3
 UNSUPPLIED_PENALTY = 0.03  # in a near tie: per required argument the clause cannot give, beyond the fewest
 _TOOL_NAME = re.compile(r"\b[a-z][a-z0-9]*\.[a-z0-9]+_[a-z0-9_]+\b", re.IGNORECASE)
