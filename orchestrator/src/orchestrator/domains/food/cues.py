@@ -25,7 +25,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
     "track_order": (
         (rf"\bwhere('s| is| are)\b.*\b({_FOOD}|driver|rider|courier|it|they)\b", 3.5),
         (rf"\bwhere\b(?! (can|do|should|would|could))\b.*\b({_FOOD}|driver|rider|courier)\b", 3.0),
-        (rf"\b(has|is|have) (my|the|our) ({_FOOD}) (left|been|dispatched|shipped|sent|out|ready|coming|on)\b", 3.5),
+        (rf"\b(has|is|have|did) (my|the|our) ({_FOOD}|driver|rider|courier) (left|leave|been|dispatched|shipped|sent|"
+         r"out|ready|coming|on|set off|gone)\b", 3.5),
         (r"\byet\b", 1.0),
         (r"\btrack(ing)?\b", 3.5),
         (r"\bwhere('s| is| are)\b", 1.0),
@@ -40,8 +41,13 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(late|delayed|delay|taking (so|too|ages|forever)|still waiting|eta|still not here|not arrived)\b", 3.0),
         (r"\b(order|delivery) status\b|\bstatus of\b", 3.5),
         (r"\bhow long\b", 2.5),
+        (r"\bhow (long|much longer|soon)\b.*\b(till|until|before|for|will|does|do)\b", 1.0),
         (r"\b(nearly|almost) (here|there|done|ready)\b", 2.5),
         (r"\bwhat('s| is) (going on|happening|up) with\b", 1.5),
+        (rf"\b(update|updates|news|word|progress|status|sign)\b.*\b(on|about|with|for|of) (my|the|our) {_FOOD}\b",
+         3.5),
+        (r"\bout for delivery\b|\b(left|leaving|collected|picked (it )?up)\b.*\b(restaurant|kitchen|shop)\b", 3.0),
+        (r"\b(has|is|have) (my|the|our) (driver|rider|courier)\b", 1.5),
     ),
     "order_history": (
         (rf"\b(past|previous|recent|old|older|earlier|latest|last|{_NUMBER}) orders\b", 3.5),
@@ -50,6 +56,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(last time|last week|last month|last night|yesterday|the other (day|night)|before|previously|"
          r"in the past|ages ago)\b", 1.5),
         (r"\bi (got|ordered|had|bought|ate)\b", 1.5),
+        (r"\b(i've|i have|we've|we have|have i|have we|did i|did we)( \w+)? (ordered|bought|eaten|had|spent)\b", 2.5),
+        (r"\b(this|last|past|previous) (week|month|year)\b", 1.0),
         (r"\bmy orders\b", 2.5),
         (r"\bwhat was (that|the)\b", 1.5),
         (r"\b(bring up|pull up|show|list|see)\b.*\borders\b", 2.0),
@@ -61,6 +69,9 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\brefund\b", 3.0),
         (r"\b(don't|do not) want\b.*\b(any ?more|after all|any longer)\b", 3.0),
         (r"\b(stop|abort|kill|scrap) (my|the|that) order\b", 4.0),
+        (r"\b(stop|halt|hold back|prevent|block|keep)\b.*\b(from|before) (it |they |that )?(going|goes|being|leaving|"
+         r"leaves|coming|getting|gets|is sent|ships)\b", 3.5),
+        (r"\b(halt|stop|abort|kill|scrap) (my |the |that |this )?ord-[0-9a-f]{4,}\b", 3.0),
         (r"\bord-[0-9a-f]{4,}\b", 0.5),
     ),
     "checkout": (
@@ -74,6 +85,13 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bready to (order|pay|check)\b", 4.0),
         (r"\b(complete|finish|finalise|finalize|submit|confirm) (the |my |this )?order\b", 4.0),
         (r"\bpaying\b", 1.0),
+        (r"\b(payment|pay for (it|this|everything|the lot|my order))\b", 3.0),
+        (r"\b(proceed|continue|go|move on|carry on) to (the )?(checkout|payment|paying|pay)\b", 2.0),
+        (r"\b(wrap|finish|round) (it |this |things |everything )?(up|off)\b|\b(wrap|finish)(ing)? up\b", 3.0),
+        (r"\b(that's|that is|thats) (all|everything|it)\b|\bnothing (else|more)\b", 1.5),
+        (r"\b(order|buy) (it|this|these|them|everything|the lot|all of (it|this|them))\b|"
+         r"\b(get|have) (it|this|these|them|everything) (ordered|sent|delivered)\b", 3.0),
+        (r"\b(happy|done|good|set) with (that|this|it|everything|my (order|basket|cart))\b", 1.5),
     ),
     "view_cart": (
         (rf"\b{CART}\b", 2.0),
@@ -83,6 +101,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
          r"it all|everything|the lot)\b", 3.0),
         (rf"^\s*(my |the )?{CART}\s*\??$", 4.0),
         (r"\bwhat (have|did) i (added|add|put|got|chosen|picked)\b", 3.0),
+        (r"\b(my|the|our) (total|subtotal|bill)\b|\bwhat do i owe\b", 3.0),
+        (r"\b(read|run|go|list|talk me) (\w+ ){0,2}(back|through|over|out)\b|\brecap\b|\bremind me what\b", 2.0),
     ),
     "remove_from_cart": (
         (r"\b(remove|delete|take (out|off|away)|drop|scrap|ditch|bin|lose|get rid of|cross off|minus|undo)\b", 3.5),
@@ -98,6 +118,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
          r"i'd (go for|have|take))\b", 2.0),
         (rf"\b(put|stick|throw|chuck|pop|bung|slap)\b.*\b(in|into|on|onto)\b.*\b({CART}|order|there|it)\b", 4.0),
         (r"\b(stick|chuck|bung|pop|throw|slap) (a|an|the|one|two|three|some|another|\d+)\b", 3.5),
+        (r"\b(put|stick|chuck|bung|pop|throw|slap|throw) in (a|an|the|one|two|three|some|another|\d+)\b", 3.5),
+        (r"\b(also|as well|too)\b", 0.5),
         (r"\b(number|no\.?|#) ?\d{1,2}\b", 2.5),
         (r"\b(another|one more|more of|same again|extra)\b", 2.0),
         (r"^\s*(i'd like to |i want to |can i |let me )?order (a|an|the|one|two|three|some|\d+)\b", 3.0),
@@ -112,6 +134,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (rf"\b(use|choose|pick|select) (my |the )?{_PLACE}( address)?\b", 3.5),
         (r"\baddress\b", 1.5),
         (r"\bbring it to\b", 3.0),
+        (rf"^\s*(the |my |to |at )*{_PLACE}( address| one| please| thanks| then| is fine| works)*[\s.!]*$", 3.0),
     ),
     "update_preferences": (
         (rf"\bi('m| am)( now| also| actually| currently| strictly| going| gone)*( a| an)? ({DIET})\b", 4.0),
@@ -126,7 +149,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bi (love|like|prefer|enjoy|adore|really like)\b.*\b(food|cuisine|dishes)\b", 3.0),
         (r"\bmy favourite (cuisines?|food)\b", 3.0),
         (r"\b(put|mark|set|register|record|have) me (down )?as\b", 4.0),
-        (rf"\bi (only |just |strictly )?eat (only )?({DIET})\b|\bi (don't|do not|no longer) eat meat\b", 3.5),
+        (rf"\bi (only |just |strictly |mostly |now |no longer )?eat (only )?({DIET})\b|"
+         r"\bi (don't|do not|no longer) eat meat\b", 3.5),
     ),
     "show_profile": (
         (r"\bmy (profile|account|details|addresses|address|preferences|dietary preferences|diet|allergies|"
@@ -136,10 +160,13 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
          r".*\b(i|me|my)\b", 3.5),
         (r"\b(profile|account)\b", 2.0),
         (r"\b(registered|on file|on record|down as|recorded|listed as|marked as|saved as)\b", 2.0),
+        (r"\b(stored|saved|kept|remembered|have (got )?(for|on) me)\b", 1.5),
+        (r"\b(addresses|locations|places|spots)\b.*\b(i|me|my)\b", 1.5),
     ),
     "recommend": (
         (r"\brecommend\w*|\bsuggest\w*|\brecs?\b", 4.5),
-        (r"\bwhat (should|shall|could|can|would) (i|we) (eat|have|order|get|go for|try|pick|choose)\b", 3.5),
+        (r"\bwhat (\w+ ){0,4}(should|shall|could|can|would) (i|we) (eat|have|order|get|go for|try|pick|choose)\b", 3.5),
+        (r"\b(in mind|what do you think|any thoughts|your thoughts)\b", 2.0),
         (r"\bwhat to (eat|have|order|get|pick|choose|go for)\b", 3.5),
         (r"\b(hungry|starving|peckish|famished|feed me|ravenous)\b", 3.0),
         (r"\b(surprise me|any ideas|ideas|inspire me|inspiration|you choose|you pick|you decide)\b", 3.5),
@@ -149,6 +176,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bwhat's (best|good|nice|popular|tasty|your favourite|the best)\b|\bwhat is (best|good|popular)\b", 3.0),
         (r"\b(best|popular|favourite|top|tasty|special)\b", 1.0),
         (r"\b(fancy|in the mood for|craving|feel like)\b", 2.0),
+        (r"\bwhat (would|do|should|will) you (get|have|order|pick|choose|go for|eat|try|take)\b", 3.5),
+        (r"\bif (you were|i were) (me|you)\b|\bin my (shoes|place)\b|\byour (pick|choice|call|go-to)\b", 2.5),
         (r"\bfor (dinner|lunch|tonight|breakfast|supper|tea|later)\b|\btonight\b", 1.0),
         (r"\bsomething (for|good|nice|tasty|spicy|light|healthy|filling|sweet|cheap|different|new)\b", 2.5),
     ),
@@ -164,6 +193,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bwhat (\w+ )?(do you have|have you got|is there|are there|do you do|can i eat|can i have)\b", 2.0),
         (r"\b(options|dishes|food|items|choices|range|selection)\b", 1.0),
         (r"\b(categories|sections)\b", 3.5),
+        (rf"\bwhat('s| is| goes) in(to)? (the|a|an|your|that|this)\b(?!.*\b{CART}\b)|\bingredients?\b", 2.5),
         (r"\bm[- ]?\d{1,3}\b", 2.0),
         (r"^(is|are|does|do|has) (the|your|a|an|there)\b", 2.0),
         (r"\?.*$(?<=\?)", 0.5),

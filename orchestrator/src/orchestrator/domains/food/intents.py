@@ -89,7 +89,10 @@ YES = (
 NO = (
     r"no|nope|nah|not yet|not now|not really|never ?mind|forget it|forget that|hold on|hold off|wait|"
     r"stop|n|no way|changed my mind|i've changed my mind|i changed my mind|maybe later|later|leave it|"
-    r"don't bother|scrap that|cancel that|keep it|keep|leave it as it is"
+    r"don't bother|scrap that|cancel that|keep it|keep|leave|leave it as it is|not (just |quite |right )?(yet|now)|"
+    r"hang on|((i'd|i would|we'd) )?rather (not|keep it|leave it|wait|hold off)|better not|not for now|not today|"
+    r"not right now|no thanks|no thank you|i'll pass|pass|not anymore|negative|don't think so|i don't think so|"
+    r"let me think|give me a (minute|moment|sec|second)|one (sec|second|moment|minute)"
 )
 _FILLER = r"please|thanks|thank you|cheers|mate|then|so|and|just|now|actually|oh|um|hmm|well|thx|it|that|this"
 _ACTION_WORDS: dict[str, str] = {
@@ -140,11 +143,19 @@ _RE_REQUEST = re.compile(
 _RE_ABOUT_ME = re.compile(
     r"\b(am i|do you have me|have you got me|have i got|is my|are my|what are my|what's my|what is my|do i have|"
     r"did i (set|say|tell)|have i (set|said|told)|registered|on file|on record|down as|recorded|listed as|"
-    r"marked as|saved as|in my profile|on my profile|my (allergies|preferences|diet|profile))\b"
+    r"marked as|saved as|in my profile|on my profile|my (allergies|preferences|diet|profile)|"
+    r"(do|did) you (know|remember|have it|realise|realize)( that)? (i|i'm|i am|i've|my)|"
+    r"(saved|stored|kept|recorded|noted|got) (for|about|on) me)\b"
 )
 _RE_REFERENCE = re.compile(
     r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|(number|no\.?|#) ?\d{1,2}|that one|this one|"
     r"the one|it|them|that(?!')|those)\b"
+)
+_RE_STATEMENT_ABOUT_ME = re.compile(r"^(i'm|i am|i eat|i only|i've|i have|i'll|i no longer|i never|i now)\b")
+_RE_CHANGE_OF_MIND = re.compile(
+    r"^\s*((actually|oh|um|hmm|ok|okay|wait|sorry|so|and),? )*(no|not|none of|skip|without|forget|leave out)\b|"
+    r"\b(after all|changed my mind|change of plan|"
+    r"rethink|second thoughts|gone off|don't fancy|not (fussed|bothered) (about|with)|(won't|don't) need)\b"
 )
 _RE_PREFERENCE_VALUE = re.compile(rf"\b({DIET}|{ALLERGEN}|meat)\b")
 
@@ -194,7 +205,9 @@ def _answer(text: str, view: ConversationView) -> tuple[str, float, tuple[str, .
     if _RE_NEGATED_WRITE.search(text) and (pending or not _RE_ABOUT_ME.search(text)):
         return "decline", 0.85, ()
     no_words = f"{NO}|{_FILLER}|don't|do not|i don't want to|don't do it|not sure|sorry|wrong|thats wrong"
-    if _RE_NO.search(text) and _only(text, no_words + (f"|{action}" if action else "")):
+    if action:  # "no, keep the order": the words naming the action awaiting the answer
+        no_words += f"|{action}|the order|my order|the changes?|my profile|as it is|as is|for now|yet"
+    if _RE_NO.search(text) and _only(text, no_words):
         return "decline", 0.9 if pending else 0.7, ()
     if pending not in (None, "cancel_order") and re.fullmatch(r"\s*(cancel|stop|abort)( it| that)?[\s.!]*", text):
         return "decline", 0.8, ()  # "cancel" while an order or a change awaits a yes: do not make it
@@ -244,7 +257,7 @@ def _adjust(scores: dict[str, float], f: Facts, view: ConversationView) -> None:
             scores["update_preferences"] /= 2
         elif scores["add_to_cart"] and re.search(r"\b(allerg\w*|diet|preferences?|profile)\b", text):
             scores["add_to_cart"] = 0.0  # "add sesame to my allergies"
-    if not f.question and f.preference_value and re.search(r"^(i'm|i am|i eat|i only|i've|i have|i'll)\b", text):
+    if not f.question and f.preference_value and _RE_STATEMENT_ABOUT_ME.search(text):
         scores["update_preferences"] += 1.0  # a statement about oneself
     if f.question and f.about_me and f.preference_value:
         scores["show_profile"] += 2.0
@@ -262,12 +275,17 @@ def _adjust(scores: dict[str, float], f: Facts, view: ConversationView) -> None:
         )
     )  # fmt: skip
     scores["browse_menu"] += 1.5 * filters
+    if f.question and f.about_me and scores["choose_address"]:  # "is my home address saved?"
+        scores["show_profile"] += scores["choose_address"]
+        scores["choose_address"] = 0.0
     # The basket: an item in it named with a verb that takes away is a removal.
     if f.cart_ref and scores["remove_from_cart"]:
         scores["remove_from_cart"] += 2.0
         scores["cancel_order"] = min(scores["cancel_order"], 1.0)
     if f.cart_ref and re.search(r"\b(don't|do not) want\b", text):
         scores["remove_from_cart"] += 2.0
+    if f.cart_ref and not f.question and _RE_CHANGE_OF_MIND.search(text):
+        scores["remove_from_cart"] += 3.5  # "no fries after all", "I've gone off the curry": a basket item unwanted
     if scores["remove_from_cart"] and not view.cart_items and scores["cancel_order"] >= 3:
         scores["remove_from_cart"] = 0.0
     # Adding: something specific (a shown item, a dish named, an id) is needed; else it is browsing.
@@ -280,6 +298,11 @@ def _adjust(scores: dict[str, float], f: Facts, view: ConversationView) -> None:
             scores["add_to_cart"] += 1.5
     elif f.shown_ref and not f.question and max(scores.values()) < 3:
         scores["add_to_cart"] += 3.0  # "number 2 please", "the pepperoni one"
+    if not view.cart_items and f.shown_ref and re.search(r"\b(order|buy|get) (it|this|that|them|these|those)\b", text):
+        scores["add_to_cart"] += scores["checkout"]  # nothing to check out: "order it" is the item shown
+        scores["checkout"] = 0.0
+    if f.question and (f.dish_words or f.shown_ref) and max(scores.values()) < _CLARIFY_BELOW:
+        scores["browse_menu"] += 2.0  # a question naming a dish, and nothing else: about the menu
     if f.dish_words and scores["browse_menu"] >= 1 and scores["add_to_cart"] < 3:
         scores["browse_menu"] += 1.5  # a dish named with "dishes", "any", "how much": a search
     # A negated write is never that write.

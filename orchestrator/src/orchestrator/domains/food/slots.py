@@ -23,6 +23,7 @@ from orchestrator.domains.food.vocabulary import (
     ALLERGEN_WORDS,
     CATEGORY_WORDS,
     DIETARY_WORDS,
+    EMOJI,
     NUMBERS,
     ORDINALS,
     PRICE_WORDS,
@@ -49,12 +50,15 @@ KEYWORDS: frozenset[str] = frozenset(_KEYWORD_TEXT.split()) | frozenset(
 )
 """The words the reader relies on; a misspelling of one (within a small edit distance) is corrected."""
 _SHORTHAND = re.compile(r"(?<![\w'-])(" + alternation(SHORTHAND) + r")(?![\w'-])")
+_RE_EMOJI = re.compile("|".join(re.escape(e) for e in EMOJI))
 _CUISINE_PHRASES: Mapping[str, str] = {c.replace("-", " "): c for c in CUISINES} | {c: c for c in CUISINES}
 
 
 def normalise(message: str) -> str:
     """Lower case, apostrophes, spacing and chat shorthand evened out, key words' misspellings corrected."""
     text = message.lower().replace("’", "'").replace("‘", "'").replace("£", " £").replace("$", " $ ")
+    text = re.sub("[\ufe0f\U0001f3fb-\U0001f3ff]", "", text)  # emoji presentation and skin tones
+    text = _RE_EMOJI.sub(lambda m: f" {EMOJI[m.group(0)]} ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1)], text)
     text = re.sub(r"\b([a-z]+)n't\b", lambda m: m.group(0), text)
@@ -165,7 +169,8 @@ def _preference_changes(text: str) -> dict[str, Any]:
     changes: dict[str, list[str]] = {}
     negative = re.search(
         r"\b(no longer|not|don't|stop|remove|isn't|aren't|any ?more|take off|take away|delete|drop|"
-        r"gave up|given up|stopped being|outgrown|grew out)\b",
+        r"gave up|given up|stopped being|outgrown|grew out|take (\w+ ){1,3}(off|out)|(fine|ok|okay|alright) "
+        r"(for me |with me )?now|can (eat|have) (\w+ ){1,3}(again|now))\b",
         text,
     )
     if re.search(r"\b(can't|cannot|can not) (eat|have)\b", text) and not re.search(r"\b(any ?more|no longer)\b", text):
@@ -217,7 +222,8 @@ _QUANTITY_WORDS = alternation(k for k in NUMBERS if k not in ("a", "an"))
 _RE_NOT_A_QUANTITY = re.compile(
     rf"((?:£|\$|€)\s*\d+(\.\d+)?|\b{_CEILING}\s*(?:a |an )?(?:(?:£|\$)?\s*\d+(\.\d+)?|{_WORD_AMOUNT})\b"
     r"|\b\d+(\.\d+)?\s*(pounds?|quid|gbp|dollars?|bucks|euros?|p)\b|\bord-[0-9a-f]+|\bm[- ]?\d{1,3}\b"
-    r"|\b(number|no\.?|#)\s*\d{1,2}\b|\b(last|latest|past|recent) \w+ orders?\b|\b\w+ (latest|last|recent) orders?\b"
+    r"|\b(number|no\.?|#|item|dish|line|option)\s*\d{1,2}\b|\b(last|latest|past|recent) \w+ orders?\b"
+    r"|\b\w+ (latest|last|recent) orders?\b"
     r"|\b\d+(am|pm|:\d\d)\b|\b\w+ (days|weeks|months|minutes|mins|hours) ago\b)"
 )
 
@@ -226,6 +232,10 @@ def _quantity(text: str) -> int | None:
     """The first count in the message ("two of the first one" → 2), ignoring prices, ids and ordinals."""
     text = re.sub(r"\b(" + "|".join(ORDINALS) + r")( one)?\b", " ", text)
     text = _RE_NOT_A_QUANTITY.sub(" ", text)
+    times = re.search(r"(?<![\w-])(?:x ?(\d{1,2})|(\d{1,2}) ?x|times (\d{1,2}))(?![\w-])", text)  # "x2", "2x"
+    if times:
+        count = int(next(g for g in times.groups() if g))
+        return count if 0 < count <= 20 else None
     match = re.search(rf"\b(\d{{1,2}}|{_QUANTITY_WORDS})\b", text)
     if match is None:
         match = re.search(r"\b(a couple|couple)\b", text)
@@ -303,7 +313,7 @@ def _reference(text: str, view: ConversationView, intent: str) -> int | str | No
     match = _RE_ORDINAL.search(text)
     if match:
         return ORDINALS[match.group(1)]
-    match = re.search(r"(?:number|no\.?|#)\s*(\d{1,2})\b", text)
+    match = re.search(r"(?:number|no\.?|#|item|dish|line|option)\s*(\d{1,2})\b", text)
     if match:
         return int(match.group(1))
     lists = (view.cart_items, view.shown_items) if intent == "remove_from_cart" else (view.shown_items, view.cart_items)
@@ -344,10 +354,23 @@ def search_words(text: str) -> str | None:
 
 _SERVICE_WORDS = "refund money bill receipt invoice discount voucher code password payment card taxi"
 _MEAL_WORDS = "hungry dinner lunch breakfast supper tea veggie spicy cheap healthy light hot cold sweet please"
+_EVERYDAY_TEXT = (
+    "restaurant kitchen shop place rider driver courier delivery deliveries update updates news status "
+    "everything something nothing anyone someone everyone total subtotal bill stuff lot item items thing "
+    "ordered ordering bought eaten ate had got gotten placed paid tried sent left leaving coming going gone "
+    "know knew think thought sure happy fine glad mind rather tell told remind read back over again "
+    "finish finished done wrap ready proceed continue carry keep stored saved kept listed noted spots "
+    "locations places addresses today tomorrow yesterday week weeks month months year years night morning "
+    "evening afternoon time times ago soon later yet already still ever never always usually while "
+    "minute minutes hour hours day days were was been being after before since until about around "
+    "hey hi hello mate did does has have want need like love think running taking getting waiting looking "
+    "having doing making trying sending arriving turning showing leave sign late early slow longer "
+)
 _NOT_DISHES = (
     frozenset(CUISINES)
     | frozenset(_MEAL_WORDS.split())
     | frozenset(_SERVICE_WORDS.split())
+    | frozenset(_EVERYDAY_TEXT.split())
     | (KEYWORDS - frozenset(CATEGORY_WORDS) - frozenset(ALLERGEN_WORDS) - {"vegetable", "vegetables"})
 )
 

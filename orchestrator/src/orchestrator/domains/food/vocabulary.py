@@ -194,6 +194,24 @@ SHORTHAND: dict[str, str] = {
     "m8": "mate",
 }
 """Chat shorthand and dropped apostrophes, spelt out before reading ("whats" → "what's", "pls" → "please")."""
+EMOJI: dict[str, str] = {
+    "👍": "yes",
+    "👌": "ok",
+    "✅": "yes",
+    "✔": "yes",
+    "🙌": "yes",
+    "👎": "no",
+    "❌": "no",
+    "✖": "no",
+    "🙅": "no",
+    "🤔": "not sure",
+    "🛒": "basket",
+    "🍕": "pizza",
+    "🍔": "burger",
+    "🥗": "salad",
+    "🍰": "dessert",
+}
+"""Emoji that stand for a word ("👍" → "yes"), spelt out before reading."""
 ADDRESS_WORDS: dict[str, str] = {
     "home": "home",
     "house": "home",
