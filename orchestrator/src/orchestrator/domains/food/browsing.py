@@ -10,6 +10,7 @@ from orchestrator.conversation.flows import Reply, Turn, outcome
 from orchestrator.domains.food.intents import DEFAULT_OPTIONS, READINGS
 from orchestrator.domains.food.replies import food, render
 from orchestrator.domains.food.state import Clarification, PendingAction, ShownItem
+from orchestrator.planning.search_words import search_text
 
 PREFERENCE_CHANGES: dict[str, tuple[str, str, str]] = {
     "add_dietary": ("add", "dietary_preferences", "to your diet"),
@@ -88,11 +89,16 @@ async def help_reply(turn: Turn) -> Reply:
     """Help when asked for; when the message was not understood, one short question naming the two or
     three likeliest readings, kept in the session so the next reply ("1", "the menu") answers it."""
     options = [o for o in turn.intent.slots.get("options", []) if o in READINGS][:3]
+    slots = {k: v for k, v in turn.intent.slots.items() if k != "options"}
+    # Free text is kept for the chosen reading only where it names food ("paneer", then "the menu": a search
+    # for paneer); gibberish is not searched for ("asdfgh", then "1": the menu).
+    if isinstance(slots.get("text"), str):
+        food_words = search_text(f" {slots['text'].lower()} ", set())
+        slots = {k: v for k, v in slots.items() if k != "text"} | ({"text": food_words} if food_words else {})
     if not options and turn.intent.confidence < 0.5:
         options = list(DEFAULT_OPTIONS)
     if not options:
         return Reply(render("help"))
-    slots = {k: v for k, v in turn.intent.slots.items() if k != "options"}
     food(turn).clarification = Clarification(options=options, slots=slots)
     readings = [READINGS[o] for o in options]
     return Reply(render("clarify", readings=readings), suggestions=tuple(readings))
