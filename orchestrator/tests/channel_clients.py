@@ -26,6 +26,24 @@ def link_code(orch: str, email: str) -> str:
     return code
 
 
+def order_count(services: dict[str, str], email: str) -> int:
+    """How many orders `email` has, asked of the order service directly."""
+    response = httpx.post(
+        f"{services['order']}/mcp/call",
+        json={"tool": "list_orders", "arguments": {"email": email, "limit": 1}, "context": {"caller": email}},
+        timeout=10,
+    )
+    count: int = response.json()["result"]["total_count"]
+    return count
+
+
+def assert_refused(response: httpx.Response, status: int, code: str) -> None:
+    """The error envelope with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"]["code"] == code and body["trace_id"] and body["timestamp"]
+
+
 def twiml_messages(xml: str) -> list[str]:
     return [message.text or "" for message in ET.fromstring(xml).iter("Message")]
 

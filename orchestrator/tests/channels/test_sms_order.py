@@ -6,21 +6,10 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-from channel_clients import Phone, link_code, twiml_messages
+from channel_clients import Phone, link_code, order_count, twiml_messages
 from channel_stack import orchestrator
 
 from orchestrator.channels.text import segments
-
-
-def order_count(services: dict[str, str], email: str) -> int:
-    response = httpx.post(
-        f"{services['order']}/mcp/call",
-        json={"tool": "list_orders", "arguments": {"email": email, "limit": 1}, "context": {"caller": email}},
-        timeout=10,
-    )
-    count: int = response.json()["result"]["total_count"]
-    return count
 
 
 def choice_number(reply: str, choice: str) -> str:

@@ -7,18 +7,12 @@ import sys
 
 import httpx
 import pytest
-from channel_clients import AUTH_TOKEN, Phone
+from channel_clients import AUTH_TOKEN, Phone, assert_refused
 from channel_stack import channel_settings
 from pydantic import ValidationError
 
 from orchestrator.app import create_app
 from orchestrator.settings import Settings
-
-
-def assert_refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["error"]["code"] == code and body["trace_id"] and body["timestamp"]
 
 
 def test_a_tampered_body_is_refused(orch: str) -> None:
@@ -50,6 +44,7 @@ def test_channels_are_not_mounted_unless_configured() -> None:
 
     paths = set(create_app(channel_settings({}, twilio_auth_token=None)).openapi()["paths"])
     assert {"/channels/link", "/channels/webhook/{integration}"} <= paths and "/channels/twilio" not in paths
+    assert not any(path.startswith("/channels/slack") for path in paths)  # Slack is off without its secret
 
 
 def test_the_auth_token_is_never_shown() -> None:
@@ -61,6 +56,7 @@ def test_the_auth_token_is_never_shown() -> None:
 
 
 def test_without_channels_the_platform_sdks_are_not_imported() -> None:
-    code = "import sys, orchestrator.app; print([m for m in ('twilio', 'standardwebhooks') if m in sys.modules])"
+    sdks = "('twilio', 'standardwebhooks', 'slack_sdk')"
+    code = f"import sys, orchestrator.app; print([m for m in {sdks} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == "[]"

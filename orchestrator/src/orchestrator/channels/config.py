@@ -39,14 +39,19 @@ class WebhookIntegration(BaseModel):
 
     def allows_callback(self, url: str) -> bool:
         """Whether `url` is under one of `callback_urls` (same scheme, host and port; path prefix)."""
-        target = _origin(url)
-        if target is None:
-            return False
-        for allowed in self.callback_urls:
-            entry = _origin(allowed)
-            if entry is not None and entry[:3] == target[:3] and _under(target[3], entry[3]):
-                return True
+        return url_under(url, self.callback_urls)
+
+
+def url_under(url: str, allowed: list[str]) -> bool:
+    """Whether `url` is under one of `allowed` (same scheme, host and port; a path under the entry's)."""
+    target = _origin(url)
+    if target is None:
         return False
+    for prefix in allowed:
+        entry = _origin(prefix)
+        if entry is not None and entry[:3] == target[:3] and _under(target[3], entry[3]):
+            return True
+    return False
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -96,6 +101,29 @@ class ChannelSettings(BaseModel):
         description='Generic signed webhooks (n8n, Make, Zapier), JSON object id → `{"secret": "whsec_…", '
         '"tenant": "…", "callback_urls": [...]}`. Set: POST /channels/webhook/{id} is mounted.',
     )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        description="The Slack app's signing secret (Basic Information → App Credentials). Set: POST "
+        "/channels/slack/{events,commands,interactions} are mounted (docs/channels.md).",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="The Slack app's bot token (`xoxb-…`): replies go through chat.postMessage."
+    )
+    slack_teams: dict[str, str] = Field(
+        default_factory=dict,
+        description='Slack workspaces that reach this orchestrator, JSON object team_id → tenant (`{"T0123ABCD": '
+        '"acme"}`); a request from another workspace is refused.',
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        pattern=r"^https?://[^?#]+$",
+        description="Base URL of Slack's Web API (the SDK's `base_url`); another only for a test double.",
+    )
+    slack_response_urls: list[str] = Field(
+        default_factory=lambda: ["https://hooks.slack.com/"],
+        description="Where a slash command's or a button's `response_url` may point (scheme, host, port and a "
+        "path prefix); any other response_url is not called.",
+    )
     channel_link_code_ttl_s: float = Field(
         default=600.0, gt=0, le=86400, description="How long a link code (POST /channels/link) can be redeemed."
     )
@@ -126,4 +154,6 @@ class ChannelSettings(BaseModel):
     def _channels(self) -> ChannelSettings:
         if self.twilio_auth_token is not None and not (self.public_url and self.twilio_numbers):
             raise ValueError("ORCH_TWILIO_AUTH_TOKEN needs ORCH_PUBLIC_URL and ORCH_TWILIO_NUMBERS")
+        if self.slack_signing_secret is not None and not (self.slack_bot_token and self.slack_teams):
+            raise ValueError("ORCH_SLACK_SIGNING_SECRET needs ORCH_SLACK_BOT_TOKEN and ORCH_SLACK_TEAMS")
         return self
