@@ -74,11 +74,11 @@ async def test_tool_listing_declares_three_read_only_identity_bound_tools(client
     assert tools["list_tickets"]["input_schema"]["properties"]["status"]
 
 
-def test_every_tool_has_five_to_eight_examples_shared_with_no_other_tool() -> None:
+def test_every_tool_has_five_to_twenty_examples_shared_with_no_other_tool() -> None:
     specs = list(build_registry(DemoCrm()))
     every = [e.lower() for spec in specs for e in spec.examples]
 
-    assert all(5 <= len(spec.examples) <= 8 for spec in specs)
+    assert all(5 <= len(spec.examples) <= 20 for spec in specs)
     assert len(every) == len(set(every))
 
 

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from orch_fakes import RegistrySource, ScriptedSource, returns
 
+from chargebee_service.tools import build_registry as chargebee_registry
 from customer_profile_service.tools import build_registry as profile_registry
+from hubspot_service.tools import build_registry as hubspot_registry
 from mcp_common.wire import ToolInfo
 from menu_service.tools import build_registry as menu_registry
 from orchestrator.planning import fit, retrieval
@@ -146,3 +148,19 @@ async def test_a_bare_noun_the_whole_clauses_tool_declares_is_not_a_second_quest
         "customer_profile.get_profile",
         "order.list_orders",
     ]
+
+
+async def test_a_part_meant_for_a_withheld_tool_is_not_planned_with_the_nearest_allowed_one() -> None:
+    # The caller may use billing only: "open tickets" reads as the support desk, which is withheld, so that
+    # part is left unanswered instead of becoming the nearest billing tool; the billing part is planned.
+    unused: Any = _Unused()
+    catalog = Catalog([RegistrySource(chargebee_registry(unused)), RegistrySource(hubspot_registry(unused))])
+    await catalog.refresh()
+    billing_only = Caller("ada@example.com", allowed_tools=("chargebee.*",))
+    question = "what plan am I on and do I have open tickets?"
+    plan = await RulePlanner().plan(question, billing_only, catalog)
+    assert [step.tool for step in plan.steps] == ["chargebee.get_subscription"]
+    everything = await RulePlanner().plan(question, ADA, catalog)
+    assert sorted(step.tool for step in everything.steps) == ["chargebee.get_subscription", "hubspot.list_tickets"]
+    alone = await RulePlanner().plan("do I have open tickets?", billing_only, catalog)
+    assert alone.steps == [] and alone.message is not None and "ticket" not in alone.message.lower()

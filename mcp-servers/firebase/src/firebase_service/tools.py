@@ -17,6 +17,18 @@ USER_EXAMPLES = (
     "which sign-in methods are linked to my account?",
     "do I log in with Google or with a password?",
     "what display name is on my login?",
+    "have I verified my email address yet?",
+    "when was my last login?",
+    "is my login blocked?",
+    "is my sign-in account enabled?",
+    "can I sign in with Apple?",
+    "is my login linked to GitHub or Microsoft?",
+    "what date did I sign up?",
+    "which email do I sign in with?",
+    "have I ever logged in?",
+    "what's my Firebase uid?",
+    "what name shows on my account when I log in?",
+    "I can't log in, has my account been disabled?",
 )
 USAGE_EXAMPLES = (
     "how many sessions did I have this month?",
@@ -25,6 +37,18 @@ USAGE_EXAMPLES = (
     "how often have I used the reports?",
     "have I used the app this month?",
     "what do I use the app for?",
+    "how active have I been in the app lately?",
+    "how many times did I open the app this month?",
+    "what features have I used the most?",
+    "how often do I use the dashboard?",
+    "have I used the export feature much?",
+    "which features do I hardly ever use?",
+    "show my app usage stats",
+    "how engaged am I with the app?",
+    "what are my top 5 features?",
+    "how many app sessions so far this month?",
+    "do I use integrations or notifications at all?",
+    "when did I last open the app?",
 )
 
 

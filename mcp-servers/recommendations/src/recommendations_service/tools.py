@@ -15,6 +15,18 @@ RECOMMEND_EXAMPLES = (
     "what would you recommend for me?",
     "I'm hungry, what should I order?",
     "pick a dinner for me that's safe for my allergies",
+    "surprise me",
+    "what should I have from the menu?",
+    "what do you suggest for a vegan dinner?",
+    "fancy something Thai tonight, any ideas?",
+    "suggest a dish under £12",
+    "recommend a starter for me",
+    "what would suit a quick lunch?",
+    "give me a few suggestions based on what I usually have",
+    "can't decide what to have, help me choose",
+    "suggest something new I haven't tried",
+    "what do you reckon I'd like?",
+    "top picks for me today",
 )
 
 

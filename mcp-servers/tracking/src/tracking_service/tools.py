@@ -17,6 +17,18 @@ TRACK_EXAMPLES = (
     "how long until my delivery gets here?",
     "is my food on the way yet?",
     "has my dinner been delivered?",
+    "where's my food?",
+    "what's the ETA on my delivery?",
+    "how many minutes until my order arrives?",
+    "is the driver on the way?",
+    "who's my rider and what are they riding?",
+    "is ord-7c2e9b4a1f30 out for delivery?",
+    "has the kitchen started preparing my food?",
+    "where's my takeaway at?",
+    "my order is late, where is it?",
+    "give me a live update on my delivery",
+    "what's the courier's phone number?",
+    "has order ord-5d8a2f6c9e13 arrived?",
 )
 
 

@@ -98,6 +98,10 @@ class RulePlanner:
         if not tools:
             return Plan(intent="unknown", confidence=0.0, message="No services are available right now.")
         index = index_for(tools, self.options)
+        # Every read tool, the caller's or not: a part whose best reading is a tool withheld from the caller
+        # is left unanswered rather than planned with the nearest tool the caller has.
+        every = [tool for tool in catalog.tools() if not tool.info.writes]
+        whole = index_for(every, self.options) if len(every) > len(tools) else index
         named = {n.lower() for n in _TOOL_NAME.findall(question)}
         if named - {t.name for t in catalog.tools()}:  # asks for a tool there is none of: never guess one
             return Plan(
@@ -114,6 +118,8 @@ class RulePlanner:
                     part.clause, index.tools.index(part.ranked[0][1])
                 ):
                     score, tool = part.ranked[0]
+                    if whole is not index and self._withheld(part, whole, tools):
+                        continue
                     if score > getattr(matches.get(tool.name), "score", -1.0):
                         matches[tool.name] = _Match(tool, score, part.clause)
                 elif lexicon.analyse(part.clause):
@@ -123,6 +129,11 @@ class RulePlanner:
         steps = [Step(tool=m.tool.name, arguments=extract_arguments(m.clause, m.tool)) for m in matches.values()]
         confidence = min(1.0, 0.5 + min(m.score for m in matches.values()) / 2)
         return Plan(intent="+".join(matches), steps=steps, confidence=round(confidence, 3))
+
+    def _withheld(self, part: Scored, whole: ToolIndex, allowed: list[CatalogTool]) -> bool:
+        """Whether the part reads better as a tool the caller may not use than as the one it was given."""
+        best, tool = self.score(part.clause, whole).ranked[0]
+        return tool not in allowed and best > part.ranked[0][0]
 
     def score(self, clause: str, index: ToolIndex) -> Scored:
         query = index.query(clause)
