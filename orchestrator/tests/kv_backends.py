@@ -23,6 +23,11 @@ SHARED_BACKENDS = ["sqlite", "redis", "firestore"]
 
 KVFactory = Callable[[], KVStore]
 
+FIRESTORE_EMULATOR_PRECONDITION = (
+    "the Firestore emulator ignores update_time preconditions, which make the delete of an expired "
+    "document conditional (Firestore enforces them): concurrent adds over an expired document can both win there"
+)
+
 
 def make_factory(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> KVFactory:
     if backend == "memory":

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from channel_clients import Phone, link_code, order_count, twiml_messages
 from channel_stack import orchestrator
+from metrics_scrape import get_metrics, samples
 
 from orchestrator.channels.text import segments
 
@@ -101,3 +102,36 @@ def test_two_instances_on_one_store_agree_on_links_and_message_sids(food: dict[s
 
         assert [r.status_code for r in replies] == [200] * 3 and len({r.text for r in replies}) == 1
         assert order_count(food, email) == before + 1
+
+        # The same delivery reaching both instances at once: one claim wins, one turn, one order.
+        on_first.say("show me vegetarian mains")
+        on_second.say("add two of the first one")
+        assert "yes" in on_first.say("checkout").lower()
+        before, turns = order_count(food, email), engine_requests(first, second)
+        params = on_second.params("yes")
+        phones = [on_first, on_second] * 4
+        with ThreadPoolExecutor(len(phones)) as pool:
+            raced = list(pool.map(lambda phone: phone.post(params), phones))
+        assert {r.status_code for r in raced} <= {200, 409}
+        assert all(r.json()["error"]["code"] == "CONFLICT" for r in raced if r.status_code == 409)
+        assert len({r.text for r in raced if r.status_code == 200}) == 1
+        assert order_count(food, email) == before + 1
+        assert engine_requests(first, second) == turns + 1  # one turn (the order service would dedupe a second)
+        assert on_first.post(params).text == on_second.post(params).text  # then both serve the stored reply
+
+
+def engine_requests(*urls: str) -> float:
+    """Requests answered by the engines of `urls` (a channel turn is one)."""
+    return sum(v for url in urls for (name, _), v in samples(get_metrics(url)).items() if name == "orch_requests_total")
+
+
+def test_one_link_code_sent_at_once_by_two_phones_to_two_instances_links_one(
+    food: dict[str, str], tmp_path: Path
+) -> None:
+    shared = {"state_backend": "sqlite", "state_path": str(tmp_path / "state.sqlite3")}
+    with orchestrator(food, **shared) as first, orchestrator(food, **shared) as second:
+        code = link_code(first, "grace@example.com")
+        phones = [Phone(url, f"+4477009006{i:02d}") for i, url in enumerate([first, second] * 3)]
+        with ThreadPoolExecutor(len(phones)) as pool:
+            replies = list(pool.map(lambda phone: phone.say(f"link {code}"), phones))
+        assert sum("Linked to g***@example.com" in reply for reply in replies) == 1, replies

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kv_backends import KVFactory, kv_factory_fixture  # noqa: F401 (fixture)
+from kv_backends import FIRESTORE_EMULATOR_PRECONDITION, KVFactory, kv_factory_fixture  # noqa: F401 (fixture)
 
 from orchestrator.state.base import scoped_key
 
@@ -107,3 +107,63 @@ async def test_two_instances_share_entries(kv_factory: KVFactory) -> None:
     assert await first.get("session:t:u:shared") == b"cart+1"
     await second.delete("session:t:u:shared")
     assert await first.get("session:t:u:shared") is None
+
+
+async def test_add_stores_an_absent_key(kv_factory: KVFactory) -> None:
+    store = kv_factory()
+    assert await store.add("channel-seen:t:-:a", b"first", 60) is True
+    assert await store.get("channel-seen:t:-:a") == b"first"
+
+
+async def test_add_leaves_a_present_key_alone(kv_factory: KVFactory) -> None:
+    store = kv_factory()
+    await store.set("channel-seen:t:-:p", b"first", 60)
+    assert await store.add("channel-seen:t:-:p", b"second", 60) is False
+    assert await store.get("channel-seen:t:-:p") == b"first"
+    await store.set("channel-seen:t:-:forever", b"kept")
+    assert await store.add("channel-seen:t:-:forever", b"other") is False
+    assert await store.get("channel-seen:t:-:forever") == b"kept"
+
+
+async def test_add_replaces_an_expired_key_and_its_ttl_applies(kv_factory: KVFactory) -> None:
+    store = kv_factory()
+    await store.set("channel-seen:t:-:e", b"old", 0.2)
+    await asyncio.sleep(0.4)
+    assert await store.add("channel-seen:t:-:e", b"new", 0.3) is True
+    assert await store.get("channel-seen:t:-:e") == b"new"
+    assert await store.add("channel-seen:t:-:e", b"newer", 60) is False
+    await asyncio.sleep(0.5)
+    assert await store.get("channel-seen:t:-:e") is None
+
+
+async def test_twenty_concurrent_adds_of_one_key_store_it_once(kv_factory: KVFactory) -> None:
+    store = kv_factory()
+    won = await asyncio.gather(*(store.add("channel-seen:t:-:race", str(i).encode(), 60) for i in range(20)))
+    assert won.count(True) == 1
+    assert await store.get("channel-seen:t:-:race") == str(won.index(True)).encode()
+
+
+async def test_concurrent_adds_from_two_instances_store_a_key_once(kv_factory: KVFactory) -> None:
+    """Two instances of one deployment claim the same key at once."""
+    stores = [kv_factory(), kv_factory()]
+    key = "channel-seen:t:-:shared"
+    won = await asyncio.gather(*(stores[i % 2].add(key, str(i).encode(), 60) for i in range(20)))
+    assert won.count(True) == 1, won
+    value = str(won.index(True)).encode()
+    assert await stores[0].get(key) == value and await stores[1].get(key) == value
+
+
+async def test_concurrent_adds_from_two_instances_over_an_expired_entry(
+    kv_factory: KVFactory, request: pytest.FixtureRequest
+) -> None:
+    stores = [kv_factory(), kv_factory()]
+    key = "channel-seen:t:-:stale"
+    await stores[0].set(key, b"expired", 0.1)
+    await asyncio.sleep(0.3)
+    won = await asyncio.gather(*(stores[i % 2].add(key, str(i).encode(), 60) for i in range(20)))
+    assert won.count(True) >= 1, won
+    if request.node.callspec.params["kv_factory"] == "firestore":
+        pytest.skip(FIRESTORE_EMULATOR_PRECONDITION)
+    assert won.count(True) == 1, won
+    value = str(won.index(True)).encode()
+    assert await stores[0].get(key) == value and await stores[1].get(key) == value

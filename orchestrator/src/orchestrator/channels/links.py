@@ -2,8 +2,10 @@
 
 An authenticated user asks for a one-time code (`LinkStore.issue`); the sender texts `link <code>`
 (`LinkStore.redeem`) and from then on acts as that user, in that tenant only. Codes are single-use
-and expire; a sender gets `max_attempts` wrong codes per `attempt_window_s`, then is locked out for
-the rest of the window. Everything lives in the deployment's KV store (keys scoped by tenant, the
+(a redemption claims the code with the store's atomic `add`, so of two senders redeeming one code at
+once on any instances exactly one is linked; a new code never replaces a live one) and expire; a
+sender gets `max_attempts` wrong codes per `attempt_window_s`, then is locked out for the rest of
+the window. Everything lives in the deployment's KV store (keys scoped by tenant, the
 sender's address hashed), so every instance sees the same links.
 """
 
@@ -18,6 +20,7 @@ from enum import Enum
 from orchestrator.state.base import KVStore, scoped_key
 
 CODE_DIGITS = 8
+_ISSUE_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,12 @@ class LinkStore:
 
     async def issue(self, *, email: str, tenant: str) -> str:
         """A new one-time code that links a sender of `tenant` to `email`."""
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        record = json.dumps({"email": email, "tenant": tenant}).encode()
-        await self.store.set(_code_key(tenant, code), record, self.code_ttl_s)
-        return code
+        record = json.dumps({"email": email, "tenant": tenant, "id": secrets.token_hex(8)}).encode()
+        for _ in range(_ISSUE_TRIES):
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            if await self.store.add(_code_key(tenant, code), record, self.code_ttl_s):
+                return code
+        raise RuntimeError("no free link code after several tries")
 
     async def redeem(self, sender: Sender, code: str) -> Redemption:
         """Link `sender` with `code` (used up); INVALID for an unknown or expired code, LOCKED past the attempts."""
@@ -72,7 +77,11 @@ class LinkStore:
         key = _code_key(sender.tenant, code)
         raw = await self.store.get(key)
         record = json.loads(raw) if raw else None
-        if record is None or record.get("tenant") != sender.tenant:
+        if (
+            record is None
+            or record.get("tenant") != sender.tenant
+            or not await self._claim(sender.tenant, code, record)
+        ):
             await self.store.set(sender.key("channel-link-failures"), str(failures + 1).encode(), self.attempt_window_s)
             return Redemption(Redeemed.INVALID)
         await self.store.delete(key)
@@ -89,6 +98,11 @@ class LinkStore:
 
     async def unlink(self, sender: Sender) -> None:
         await self.store.delete(sender.key("channel-link"))
+
+    async def _claim(self, tenant: str, code: str, record: dict[str, object]) -> bool:
+        """The first redemption of this issue of the code wins; a concurrent one finds it used."""
+        used = scoped_key("channel-link-redeemed", tenant=tenant, user=None, parts=(code, str(record.get("id", ""))))
+        return await self.store.add(used, b"1", self.code_ttl_s)
 
     async def _failures(self, sender: Sender) -> int:
         raw = await self.store.get(sender.key("channel-link-failures"))

@@ -1,10 +1,10 @@
 """Replay guards: a delivery id (Twilio's `MessageSid`, a webhook's `webhook-id`) is acted on once.
 
-Seen ids live in the deployment's KV store with a TTL, so every instance agrees; within one instance
-a delivery that arrives while the same id is being answered is told so (`busy`) without a store
-round trip. The store has no atomic "set if absent": two instances receiving the same id in the
-same few milliseconds could both act on it (Twilio's retries are seconds apart; an order's "yes"
-is idempotent on its own, see docs/channels.md).
+Seen ids live in the deployment's KV store with a TTL, so every instance agrees. A claim is the
+store's atomic `add` (set if absent): of any number of deliveries of one id, on any number of
+instances at once, exactly one is `new`; the others are `busy` (or `done`, with the stored reply).
+Within one instance a delivery that arrives while the same id is being answered is told so without
+a store round trip.
 """
 
 from __future__ import annotations
@@ -46,16 +46,16 @@ class ReplayGuard:
             return Claim("busy")
         self._running.add(key)
         try:
+            if await self.store.add(key, json.dumps({"done": False}).encode(), min(BUSY_TTL_S, self.ttl_s)):
+                return Claim("new")
             raw = await self.store.get(key)
-            if raw is not None:
-                record = json.loads(raw)
-                self._running.discard(key)
-                return Claim("done", record.get("reply")) if record.get("done") else Claim("busy")
-            await self.store.set(key, json.dumps({"done": False}).encode(), min(BUSY_TTL_S, self.ttl_s))
         except BaseException:
             self._running.discard(key)
             raise
-        return Claim("new")
+        self._running.discard(key)
+        # Gone since the `add` (a failed turn released it): still someone else's moment, retry later.
+        record = json.loads(raw) if raw is not None else {}
+        return Claim("done", record.get("reply")) if record.get("done") else Claim("busy")
 
     async def complete(self, key: str, reply: str | None = None) -> None:
         """Mark a claimed id answered, keeping `reply` to answer its replays with."""

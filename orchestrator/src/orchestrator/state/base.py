@@ -8,11 +8,16 @@ from typing import Protocol
 
 
 class KVStore(Protocol):
-    """A shared key-value store with per-entry TTL (memory, SQLite; Redis and Firestore later)."""
+    """A shared key-value store with per-entry TTL (memory, SQLite, Redis, Firestore)."""
 
     async def get(self, key: str) -> bytes | None: ...
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None: ...
+
+    async def add(self, key: str, value: bytes, ttl_s: float | None = None) -> bool:
+        """Set `key` only if it is absent (an expired entry counts as absent), atomically across every
+        instance sharing the store: True when this call stored it, False when an entry was there."""
+        ...
 
     async def delete(self, key: str) -> None: ...
 

@@ -9,7 +9,9 @@ Expiry is checked on every read: an expired document is a miss even while it sti
 Firestore deletes expired documents only when a TTL policy is enabled on the `expires_at` field
 of each collection group (see docs/state.md), and then within about a day; without a policy
 they stay until overwritten. Reads never delete, so a read cannot race a fresh write of the same
-key by another instance. Nothing here uses transactions.
+key by another instance. Nothing here uses transactions: `add` is `document.create()`, which the
+server refuses when the document exists; an expired document in the way is deleted on the
+condition that it is still the one read (its `update_time`), and the create is tried once more.
 
 After a call the client failed, the client is replaced (at most once a second): a gRPC channel whose
 server went away reconnects with a growing backoff (up to minutes); a new channel connects at once.
@@ -24,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from google.api_core.exceptions import AlreadyExists, FailedPrecondition
 from google.api_core.retry_async import AsyncRetry
 from google.cloud.firestore import AsyncClient
 from google.cloud.firestore_v1.async_document import AsyncDocumentReference
@@ -57,17 +60,34 @@ class FirestoreKVStore:
         if not snapshot.exists:
             return None
         data: dict[str, Any] = snapshot.to_dict() or {}
-        expires_at = data.get("expires_at")
-        if isinstance(expires_at, datetime) and expires_at <= datetime.now(UTC):
+        if _expired(data):
             return None
         value = data.get("value")
         return bytes(value) if isinstance(value, bytes | bytearray) else None
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
-        document: dict[str, Any] = {"value": value}
-        if ttl_s is not None:
-            document["expires_at"] = datetime.now(UTC) + timedelta(seconds=ttl_s)
-        await self._call(self._document(key).set(document, retry=self._retry, timeout=self._timeout_s))
+        await self._call(self._document(key).set(_record(value, ttl_s), retry=self._retry, timeout=self._timeout_s))
+
+    async def add(self, key: str, value: bytes, ttl_s: float | None = None) -> bool:
+        document = self._document(key)
+        for attempt in range(2):
+            try:
+                await self._call(document.create(_record(value, ttl_s), retry=self._retry, timeout=self._timeout_s))
+                return True
+            except AlreadyExists:
+                if attempt:
+                    return False
+            snapshot = await self._call(document.get(retry=self._retry, timeout=self._timeout_s))
+            if snapshot.exists and not _expired(snapshot.to_dict() or {}):
+                return False
+            if snapshot.exists:
+                # Only the expired document read: a fresh one written meanwhile is not deleted.
+                option = self._client.write_option(last_update_time=snapshot.update_time)
+                try:
+                    await self._call(document.delete(option=option, retry=self._retry, timeout=self._timeout_s))
+                except FailedPrecondition:
+                    return False
+        return False
 
     async def delete(self, key: str) -> None:
         await self._call(self._document(key).delete(retry=self._retry, timeout=self._timeout_s))
@@ -78,6 +98,8 @@ class FirestoreKVStore:
     async def _call(self, op: Awaitable[T]) -> T:
         try:
             return await op
+        except (AlreadyExists, FailedPrecondition):
+            raise  # the server answered: a refused write, not a failed channel
         except Exception:
             # The client itself failed (unavailable, deadline): its channel may be stuck in reconnect
             # backoff. A call cancelled from outside (the cache's timeout) says nothing about the channel.
@@ -98,3 +120,15 @@ class FirestoreKVStore:
 
     def _document(self, key: str) -> AsyncDocumentReference:
         return self._client.collection(self.collection_for(key)).document(hashlib.sha256(key.encode()).hexdigest())
+
+
+def _record(value: bytes, ttl_s: float | None) -> dict[str, Any]:
+    document: dict[str, Any] = {"value": value}
+    if ttl_s is not None:
+        document["expires_at"] = datetime.now(UTC) + timedelta(seconds=ttl_s)
+    return document
+
+
+def _expired(data: dict[str, Any]) -> bool:
+    expires_at = data.get("expires_at")
+    return isinstance(expires_at, datetime) and expires_at <= datetime.now(UTC)

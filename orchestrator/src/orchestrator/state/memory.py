@@ -63,6 +63,9 @@ class MemoryKVStore:
         return value
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        self._store(key, value, ttl_s)
+
+    def _store(self, key: str, value: bytes, ttl_s: float | None) -> None:
         now = self._clock()
         self._drop(key)
         self._data[key] = (value, now + ttl_s if ttl_s is not None else None)
@@ -72,6 +75,15 @@ class MemoryKVStore:
             oldest, (old_value, _) = self._data.popitem(last=False)
             self._bytes -= _size(oldest, old_value)
             self.evicted += 1
+
+    async def add(self, key: str, value: bytes, ttl_s: float | None = None) -> bool:
+        # Nothing here suspends between the check and the write: atomic under the event loop.
+        entry = self._data.get(key)
+        if entry is not None and (entry[1] is None or entry[1] > self._clock()):
+            self._data.move_to_end(key)
+            return False
+        self._store(key, value, ttl_s)
+        return True
 
     async def delete(self, key: str) -> None:
         self._drop(key)

@@ -47,6 +47,11 @@ class RedisKVStore:
         else:
             await self._redis.set(self._key(key), value, px=max(1, math.ceil(ttl_s * 1000)))
 
+    async def add(self, key: str, value: bytes, ttl_s: float | None = None) -> bool:
+        """`SET key value NX [PX ttl]`: Redis stores it only if the key is absent (expired keys are)."""
+        px = None if ttl_s is None else max(1, math.ceil(ttl_s * 1000))
+        return bool(await self._redis.set(self._key(key), value, px=px, nx=True))
+
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._key(key))
 

@@ -16,6 +16,13 @@ CREATE TABLE IF NOT EXISTS kv (
 )
 """
 
+_ADD = """
+INSERT INTO kv VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE
+SET value = excluded.value, expires_at = excluded.expires_at
+WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= ?
+"""
+"""Set if absent, in one statement: a live row is left alone (no row changed), an expired one is replaced."""
+
 
 class SqliteKVStore:
     """One SQLite file in WAL mode; blocking calls run in a worker thread."""
@@ -35,6 +42,11 @@ class SqliteKVStore:
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         expires_at = time.time() + ttl_s if ttl_s is not None else None
         await asyncio.to_thread(self._run, "INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", (key, value, expires_at))
+
+    async def add(self, key: str, value: bytes, ttl_s: float | None = None) -> bool:
+        now = time.time()
+        expires_at = now + ttl_s if ttl_s is not None else None
+        return await asyncio.to_thread(self._change, _ADD, (key, value, expires_at, now)) == 1
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._run, "DELETE FROM kv WHERE key = ?", (key,))
@@ -60,3 +72,8 @@ class SqliteKVStore:
     def _run(self, sql: str, params: tuple[object, ...]) -> None:
         with self._lock:
             self._conn.execute(sql, params)
+
+    def _change(self, sql: str, params: tuple[object, ...]) -> int:
+        """Rows one statement changed (a statement is atomic: SQLite's write lock spans processes)."""
+        with self._lock:
+            return self._conn.execute(sql, params).rowcount
