@@ -16,8 +16,11 @@ from hubspot_service.tools import build_registry as hubspot_registry
 from mcp_common.wire import ToolInfo
 from menu_service.tools import build_registry as menu_registry
 from orchestrator.planning import fit, retrieval
+from orchestrator.planning.base import Plan, Step
 from orchestrator.planning.rules import RulePlanner, _bare_noun
+from orchestrator.planning.validation import RejectedStep, check_plan
 from orchestrator.security.caller import Caller
+from orchestrator.synthesis.base import missing_note
 from orchestrator.tools.catalog import Catalog
 from order_service.tools import build_registry as order_registry
 from recommendations_service.tools import build_registry as recommendations_registry
@@ -164,3 +167,22 @@ async def test_a_part_meant_for_a_withheld_tool_is_not_planned_with_the_nearest_
     assert sorted(step.tool for step in everything.steps) == ["chargebee.get_subscription", "hubspot.list_tickets"]
     alone = await RulePlanner().plan("do I have open tickets?", billing_only, catalog)
     assert alone.steps == [] and alone.message is not None and "ticket" not in alone.message.lower()
+
+
+async def test_a_step_without_a_required_argument_says_what_the_question_left_out(food: Catalog) -> None:
+    plan = Plan(intent="track_order", steps=[Step(tool="tracking.track_order", arguments={})], confidence=0.9)
+    (rejected,) = check_plan(plan, food, ADA)
+    assert isinstance(rejected, RejectedStep) and rejected.error.code.value == "INVALID_REQUEST"
+    assert rejected.error.message.startswith("tracking.track_order needs order_id (") and "ord-3f9a1c2b7d4e" in (
+        rejected.error.message
+    )
+    note = missing_note([], [rejected])
+    assert note is not None and "needs something the question did not say: order_id" in note
+    assert "required property" not in note
+    # The same step with its argument passes.
+    (ok,) = check_plan(
+        Plan(intent="t", steps=[Step(tool="tracking.track_order", arguments={"order_id": "ord-3f9a1c"})], confidence=1),
+        food,
+        ADA,
+    )
+    assert not isinstance(ok, RejectedStep)

@@ -76,7 +76,18 @@ def validate_step(name: str, arguments: dict[str, Any], catalog: Catalog, caller
     bound = dict(arguments)
     for arg in tool.info.identity_args:
         bound[arg] = caller.email
+    schema = tool.info.input_schema
+    absent = [name for name in schema.get("required", []) if name not in bound]
+    if absent:  # said in words the asker can act on, not as a schema error
+        wanted = "; ".join(_wanted(arg, schema.get("properties", {}).get(arg, {})) for arg in absent)
+        raise ServiceError(ErrorCode.INVALID_REQUEST, f"{name} needs {wanted}")
     errors = tool.input_errors(bound)
     if errors:
         raise ServiceError(ErrorCode.INVALID_REQUEST, f"{name}: " + "; ".join(errors))
     return ValidatedStep(tool, bound)
+
+
+def _wanted(arg: str, prop: dict[str, Any]) -> str:
+    """An argument the question did not give, with its description (`order_id` (Order id, e.g. …))."""
+    description = str(prop.get("description", "")).strip().rstrip(".").replace("`", "")
+    return f"{arg} ({description})" if description else arg

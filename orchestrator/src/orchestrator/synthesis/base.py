@@ -54,4 +54,6 @@ def answered_confidence(plan: Plan, results: list[SourceResult], rejected: list[
 def _missing(name: str, code: str, message: str) -> str:
     if code == "NOT_FOUND":
         return f"{name} has no record for you ({message})."
+    if code == "INVALID_REQUEST" and message.startswith(f"{name} needs "):
+        return f"{name} needs something the question did not say: {message[len(name) + 7 :]}; ask again with it."
     return f"{name} could not be used: {message} ({code})."
