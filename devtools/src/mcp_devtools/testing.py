@@ -105,3 +105,41 @@ def check_person_read_tools(listing: dict[str, Any], service: str, tools: set[st
         examples += [e.lower() for e in tool["examples"]]
     assert len(examples) == len(set(examples))
     return by_name
+
+
+@contextmanager
+def otlp_receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    """An OTLP/HTTP collector on loopback: its base URL, and each export received at `/v1/traces` as
+    (lower-cased headers, the `ExportTraceServiceRequest` protobuf body), answered as a collector does."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    received: list[tuple[dict[str, str], bytes]] = []
+    reply = ExportTraceServiceResponse().SerializeToString()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            if self.path != "/v1/traces" or self.headers["content-type"] != "application/x-protobuf":
+                self.send_response(404)
+                self.end_headers()
+                return
+            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(200)
+            self.send_header("content-type", "application/x-protobuf")
+            self.send_header("content-length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        thread.join(5)

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
 )
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
@@ -22,6 +19,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from mcp_common.span_shipping import ShippingSpanProcessor, from_tuple, to_tuple
+from mcp_devtools.testing import otlp_receiver
 
 
 class Keep(SpanProcessor):
@@ -78,41 +76,31 @@ def test_a_span_survives_the_tuple_round_trip() -> None:
 
 @dataclass
 class Received:
-    spans: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (service.name, span name, attrs)
-    authorization: list[str] = field(default_factory=list)
-    done: threading.Event = field(default_factory=threading.Event)
+    """What the collector received: spans as (service.name, span name, attributes), and each export's
+    authorization header."""
+
+    exports: list[tuple[dict[str, str], bytes]]
+
+    @property
+    def spans(self) -> list[tuple[str, str, dict[str, str]]]:
+        found = []
+        for _, body in list(self.exports):
+            for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+                service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
+                for scope in resource_spans.scope_spans:
+                    for span in scope.spans:
+                        found.append((service, span.name, {a.key: a.value.string_value for a in span.attributes}))
+        return found
+
+    @property
+    def authorization(self) -> list[str]:
+        return [headers.get("authorization", "") for headers, _ in list(self.exports)]
 
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Received]]:
-    received = Received()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            request = ExportTraceServiceRequest.FromString(self.rfile.read(int(self.headers["content-length"])))
-            received.authorization.append(self.headers.get("authorization", ""))
-            for resource_spans in request.resource_spans:
-                service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
-                for scope in resource_spans.scope_spans:
-                    for span in scope.spans:
-                        attrs = {a.key: a.value.string_value for a in span.attributes}
-                        received.spans.append((service, span.name, attrs))
-            reply = ExportTraceServiceResponse().SerializeToString()
-            self.send_response(200)
-            self.send_header("content-type", "application/x-protobuf")
-            self.send_header("content-length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    thread.join(5)
+    with otlp_receiver() as (url, exports):
+        yield url, Received(exports)
 
 
 def config(endpoint: str) -> dict[str, object]:

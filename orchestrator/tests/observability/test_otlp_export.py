@@ -6,79 +6,45 @@ a receiver on loopback that decodes `ExportTraceServiceRequest` protobufs at `/v
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
 )
 
 from mcp_devtools.stack import DEFAULT_SERVICES, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, otlp_receiver
 
 QUESTION = "what plan am I on, and do I have open deals?"
 
 
-@dataclass
-class Received:
-    """Spans received, as (service.name, trace id, span name, parent span id)."""
-
-    spans: list[tuple[str, str, str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, body: bytes) -> None:
-        request = ExportTraceServiceRequest.FromString(body)
-        with self.lock:
-            for resource_spans in request.resource_spans:
-                attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-                for scope in resource_spans.scope_spans:
-                    for span in scope.spans:
-                        service = attrs.get("service.name", "")
-                        self.spans.append((service, span.trace_id.hex(), span.name, span.parent_span_id.hex()))
-
-    def of_trace(self, trace_id: str) -> list[tuple[str, str, str, str]]:
-        with self.lock:
-            return [s for s in self.spans if s[1] == trace_id]
+def spans_of(exports: list[tuple[dict[str, str], bytes]], trace_id: str) -> list[tuple[str, str, str, str]]:
+    """The spans of `trace_id` received, as (service.name, trace id, span name, parent span id)."""
+    spans = []
+    for _, body in list(exports):
+        for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+            attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+            for scope in resource_spans.scope_spans:
+                for span in scope.spans:
+                    spans.append(
+                        (attrs.get("service.name", ""), span.trace_id.hex(), span.name, span.parent_span_id.hex())
+                    )
+    return [s for s in spans if s[1] == trace_id]
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[tuple[str, Received]]:
-    received = Received()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            if self.path != "/v1/traces" or self.headers["content-type"] != "application/x-protobuf":
-                self.send_response(404)
-                self.end_headers()
-                return
-            received.add(body)
-            reply = ExportTraceServiceResponse().SerializeToString()
-            self.send_response(200)
-            self.send_header("content-type", "application/x-protobuf")
-            self.send_header("content-length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    thread.join(5)
+def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    with otlp_receiver() as found:
+        yield found
 
 
-def test_one_query_exports_one_trace_from_three_processes(receiver: tuple[str, Received], tmp_path: Path) -> None:
+def test_one_query_exports_one_trace_from_three_processes(
+    receiver: tuple[str, list[tuple[dict[str, str], bytes]]], tmp_path: Path
+) -> None:
     endpoint, received = receiver
     services = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot"))
     env = {"OTEL_BSP_SCHEDULE_DELAY": "100", "ORCH_STATE_BACKEND": "memory", "ORCH_MCP_SERVERS": "{}",
@@ -92,10 +58,10 @@ def test_one_query_exports_one_trace_from_three_processes(receiver: tuple[str, R
         assert response.status_code == 200
         trace_id = response.json()["trace_id"]
         deadline = time.monotonic() + 10
-        while len({s[0] for s in received.of_trace(trace_id)}) < 3 and time.monotonic() < deadline:
+        while len({s[0] for s in spans_of(received, trace_id)}) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
 
-    spans = received.of_trace(trace_id)
+    spans = spans_of(received, trace_id)
     assert {service for service, *_ in spans} == {"orchestrator", "chargebee", "hubspot"}
     ids = {name for _, _, name, _ in spans}
     assert {"POST /query", "plan", "execute", "tool call", "POST /mcp/call", "tool_call"} <= ids

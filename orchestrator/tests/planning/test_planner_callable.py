@@ -8,13 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orch_fakes import RegistrySource, ScriptedSource, returns
+from orch_fakes import ScriptedSource, returns
+from planning_catalogs import registry_catalog
 
-from chargebee_service.tools import build_registry as chargebee_registry
-from customer_profile_service.tools import build_registry as profile_registry
-from hubspot_service.tools import build_registry as hubspot_registry
 from mcp_common.wire import ToolInfo
-from menu_service.tools import build_registry as menu_registry
 from orchestrator.planning import fit, retrieval
 from orchestrator.planning.base import Plan, Step
 from orchestrator.planning.rules import RulePlanner, _bare_noun
@@ -22,17 +19,9 @@ from orchestrator.planning.validation import RejectedStep, check_plan
 from orchestrator.security.caller import Caller
 from orchestrator.synthesis.base import missing_note
 from orchestrator.tools.catalog import Catalog
-from order_service.tools import build_registry as order_registry
-from recommendations_service.tools import build_registry as recommendations_registry
-from tracking_service.tools import build_registry as tracking_registry
 
 ADA = Caller("ada@example.com")
 _ZONE = "IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'UTC' as local timezone if none given."
-
-
-class _Unused:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError("planning never calls a tool")
 
 
 def _tool(name: str, description: str, properties: dict[str, Any], examples: list[str] | None = None) -> ToolInfo:
@@ -68,18 +57,7 @@ def time_source(*, default: str | None = None, examples: list[str] | None = None
 
 @pytest.fixture
 async def food() -> Catalog:
-    unused: Any = _Unused()
-    catalog = Catalog(
-        [
-            RegistrySource(menu_registry(unused)),
-            RegistrySource(order_registry(lambda: unused)),
-            RegistrySource(tracking_registry(lambda: unused)),
-            RegistrySource(recommendations_registry(unused)),
-            RegistrySource(profile_registry(unused)),
-        ]
-    )
-    await catalog.refresh()
-    return catalog
+    return await registry_catalog("menu", "order", "tracking", "recommendations", "customer_profile")
 
 
 async def with_time(food: Catalog, source: ScriptedSource) -> Catalog:
@@ -156,9 +134,7 @@ async def test_a_bare_noun_the_whole_clauses_tool_declares_is_not_a_second_quest
 async def test_a_part_meant_for_a_withheld_tool_is_not_planned_with_the_nearest_allowed_one() -> None:
     # The caller may use billing only: "open tickets" reads as the support desk, which is withheld, so that
     # part is left unanswered instead of becoming the nearest billing tool; the billing part is planned.
-    unused: Any = _Unused()
-    catalog = Catalog([RegistrySource(chargebee_registry(unused)), RegistrySource(hubspot_registry(unused))])
-    await catalog.refresh()
+    catalog = await registry_catalog("chargebee", "hubspot")
     billing_only = Caller("ada@example.com", allowed_tools=("chargebee.*",))
     question = "what plan am I on and do I have open tickets?"
     plan = await RulePlanner().plan(question, billing_only, catalog)

@@ -3,41 +3,20 @@ object, past-tense ordering, over the food services' tools (menu, orders, tracki
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from orch_fakes import RegistrySource
+from planning_catalogs import registry_catalog
 
-from menu_service.tools import build_registry as menu_registry
 from orchestrator.planning import retrieval
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
-from order_service.tools import build_registry as order_registry
-from recommendations_service.tools import build_registry as recommendations_registry
-from tracking_service.tools import build_registry as tracking_registry
 
 ADA = Caller("ada@example.com")
 
 
-class _Unused:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError("planning never calls a tool")
-
-
 @pytest.fixture
 async def food() -> Catalog:
-    unused: Any = _Unused()
-    catalog = Catalog(
-        [
-            RegistrySource(menu_registry(unused)),
-            RegistrySource(order_registry(lambda: unused)),
-            RegistrySource(tracking_registry(lambda: unused)),
-            RegistrySource(recommendations_registry(unused)),
-        ]
-    )
-    await catalog.refresh()
-    return catalog
+    return await registry_catalog("menu", "order", "tracking", "recommendations")
 
 
 async def tools_for(question: str, catalog: Catalog) -> list[str]:

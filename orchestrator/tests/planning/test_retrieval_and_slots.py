@@ -6,38 +6,22 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from orch_fakes import RegistrySource, ScriptedSource, returns
+from orch_fakes import ScriptedSource, returns
+from planning_catalogs import UNUSED, registry_catalog
 
 from mcp_common.wire import ToolInfo
-from menu_service.tools import build_registry as menu_registry
 from orchestrator.planning import retrieval, slots, when
 from orchestrator.planning.llm import LLMPlanner
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
-from order_service.tools import build_registry as order_registry
-from tracking_service.tools import build_registry as tracking_registry
 
 ADA = Caller("ada@example.com")
 
 
-class _Unused:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError("planning never calls a tool")
-
-
 @pytest.fixture
 async def food() -> Catalog:
-    unused: Any = _Unused()
-    catalog = Catalog(
-        [
-            RegistrySource(menu_registry(unused)),
-            RegistrySource(order_registry(lambda: unused)),
-            RegistrySource(tracking_registry(lambda: unused)),
-        ]
-    )
-    await catalog.refresh()
-    return catalog
+    return await registry_catalog("menu", "order", "tracking")
 
 
 async def plan_of(question: str, catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -155,7 +139,6 @@ async def test_a_third_party_tool_without_examples_is_found_by_its_description(f
 async def test_the_model_planner_preselects_with_the_same_retriever(food: Catalog) -> None:
     from orchestrator.planning.llm import LLMPlannerConfig
 
-    unused: Any = _Unused()
-    planner = LLMPlanner(unused, unused, fallback=RulePlanner(), config=LLMPlannerConfig(max_prompt_tools=2))
+    planner = LLMPlanner(UNUSED, UNUSED, fallback=RulePlanner(), config=LLMPlannerConfig(max_prompt_tools=2))
     chosen = planner._candidates("where is my order ord-3f9a1c?", food.readable_by(ADA))
     assert "tracking.track_order" in {t.name for t in chosen} and len(chosen) == 2
