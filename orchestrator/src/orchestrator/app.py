@@ -41,6 +41,7 @@ from orchestrator.planning.base import Planner
 from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.resilience.breaker import CircuitBreaker
+from orchestrator.resilience.guard import GuardConfig
 from orchestrator.security.identity import Callers
 from orchestrator.security.keys import ApiKeyStore
 from orchestrator.security.limits import RateLimits
@@ -141,8 +142,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if plugin is not None:
             _check_tools(settings, plugin, catalog)
         app.state.cache, app.state.llm = cache, llm
-        metrics.bind(app, cache, llm)
         app.state.engine = _engine(settings, catalog, cache, store, llm, prompts, plugin)
+        metrics.bind(app, cache, llm, app.state.engine.executor.guards)
         channels.bind(app, store)
         mcp: LazyMcp = app.state.mcp
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
@@ -180,6 +181,9 @@ def _engine(
             retries=settings.retries,
             retry_backoff_s=settings.retry_backoff_s,
             cache_results=settings.tool_cache,
+            guard=GuardConfig(
+                settings.source_breaker_failures, settings.source_breaker_cooldown_s, settings.source_max_concurrency
+            ),
         ),
     )
     planner = _planner(settings, llm, prompts, cache)

@@ -220,6 +220,21 @@ class Settings(BaseSettings, TracingSettings, ChannelSettings):
     deadline_s: float = Field(default=8.0, gt=0, description="Overall deadline for all tool calls of a request.")
     retries: int = Field(default=2, ge=0, le=5, description="Extra attempts for read-only tools on retryable errors.")
     retry_backoff_s: float = Field(default=0.1, ge=0, description="First retry delay; doubles each attempt.")
+    source_breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description="Tool calls in a row that time out or find a source unavailable before its "
+        "circuit opens: calls to it then fail at once (per instance, shared by all requests).",
+    )
+    source_breaker_cooldown_s: float = Field(
+        default=5.0, gt=0, description="How long a source's circuit stays open before one trial call goes through."
+    )
+    source_max_concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Calls in flight to one source at most (bulkhead); others wait for a slot "
+        "until the request's deadline.",
+    )
     catalog_refresh_s: float = Field(default=60.0, gt=0, description="How often tool catalogs are re-read.")
     max_connections: int = Field(default=100, ge=1, description="Size of the shared outbound HTTP pool.")
     cors_origins: list[str] = Field(

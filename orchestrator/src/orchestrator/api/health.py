@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Literal
 
@@ -47,6 +48,17 @@ class CacheHealth(BaseModel):
     )
 
 
+class BreakerHealth(BaseModel):
+    circuit: Literal["closed", "open", "half_open"] = Field(
+        description="`open`: calls to the source fail at once (`circuit open`) after repeated timeouts or "
+        "unavailability; `half_open`: the cooldown has passed and the next call is a trial."
+    )
+    opens: int = Field(description="Times the circuit opened since start.")
+    in_flight: int = Field(description="Calls to the source in flight now.")
+    max_concurrency: int = Field(description="The bulkhead: calls in flight at most (ORCH_SOURCE_MAX_CONCURRENCY).")
+    rejected: int = Field(description="Calls refused since start without reaching the source.")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
@@ -60,12 +72,15 @@ class Health(BaseModel):
     )
     llm: ModelHealth | None = None
     cache: CacheHealth | None = None
+    breakers: dict[str, BreakerHealth] | None = Field(
+        default=None, description="Each source's circuit breaker and bulkhead on this instance (per worker)."
+    )
 
 
 @router.get("/health", response_model=Health, summary="Health of the orchestrator and its services")
 async def health(engine: EngineDep, request: Request) -> Health:
-    """`ok` when every service answers its own health check and neither the model's circuit nor the shared
-    cache's is open, else `degraded` (still HTTP 200: the orchestrator keeps answering with what is up)."""
+    """`ok` when every service answers its own health check and no circuit (the model's, the shared cache's,
+    a source's) is open, else `degraded` (still HTTP 200: the orchestrator keeps answering with what is up)."""
     catalog = engine.catalog
     names = list(catalog.sources)
     checks = await asyncio.gather(*(_check(catalog.sources[n], catalog.status[n].tools) for n in names))
@@ -76,8 +91,13 @@ async def health(engine: EngineDep, request: Request) -> Health:
     cache_health = CacheHealth(
         backend=request.app.state.settings.state_backend, l1=cache.l1_state, counters=cache.stats.as_dict()
     )
+    guards = engine.executor.guards
+    breakers = {n: BreakerHealth(**dataclasses.asdict(guards.get(n).state())) for n in names}
     healthy = (
-        all(s.status == "ok" for s in services.values()) and model.circuit != "open" and cache.l1_state == "closed"
+        all(s.status == "ok" for s in services.values())
+        and model.circuit != "open"
+        and cache.l1_state == "closed"
+        and all(b.circuit != "open" for b in breakers.values())
     )
     settings: Settings = request.app.state.settings
     status: Literal["ok", "degraded"] = "ok" if healthy else "degraded"
@@ -92,6 +112,7 @@ async def health(engine: EngineDep, request: Request) -> Health:
         services=services,
         llm=model,
         cache=cache_health,
+        breakers=breakers,
     )
 
 

@@ -16,6 +16,7 @@ from orchestrator.api.health import _operator
 from orchestrator.llm.base import LLM
 from orchestrator.llm.resilient import ResilientLLM
 from orchestrator.observability.metrics import OrchestratorMetrics
+from orchestrator.resilience.guard import SourceGuards
 from orchestrator.settings import Settings
 from orchestrator.state.cache import TieredCache
 
@@ -47,11 +48,12 @@ def install(app: FastAPI, settings: Settings) -> None:
         return metrics_response(metrics)
 
 
-def bind(app: FastAPI, cache: TieredCache, llm: LLM | None) -> None:
-    """Let the scrape read the breakers and the cache counters of the running app."""
+def bind(app: FastAPI, cache: TieredCache, llm: LLM | None, guards: SourceGuards | None = None) -> None:
+    """Let the scrape read the breakers, the sources' guards and the cache counters of the running app."""
     metrics: OrchestratorMetrics | None = app.state.metrics
     if metrics is None:
         return
+    metrics.state.sources = guards
     metrics.state.cache_stats = cache.stats
     metrics.state.breakers = {"l1": cache.l1_breaker}
     if isinstance(llm, ResilientLLM):

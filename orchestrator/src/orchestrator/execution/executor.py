@@ -6,6 +6,8 @@
   exponential backoff; tools that write are called exactly once.
 - Results are validated against the tool's output schema; a mismatch fails that source as
   SERVICE_BAD_RESPONSE. Valid results of tools with a cache TTL are cached per user.
+- Every call goes through its source's guard (`resilience.guard`: a circuit breaker and a bulkhead
+  shared by all requests); a call the guard refuses fails at once and is not retried.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mcp_common.errors import ErrorBody, ErrorCode, ServiceError
 from mcp_common.wire import CallContext
 from orchestrator.observability import spans
 from orchestrator.planning.validation import ValidatedStep
+from orchestrator.resilience.guard import GuardConfig, RejectedError, SourceGuards
 from orchestrator.security.caller import Caller
 from orchestrator.state.base import scoped_key
 from orchestrator.state.cache import ALL, TieredCache
@@ -41,6 +44,7 @@ class ExecutorConfig:
     retries: int = 2
     retry_backoff_s: float = 0.1
     cache_results: bool = True  # False: no tool result is cached (nor shared between concurrent reads)
+    guard: GuardConfig = field(default_factory=GuardConfig)  # each source's breaker and bulkhead
 
 
 @dataclass
@@ -72,10 +76,12 @@ class Executor:
         self.cache = cache
         self.config = config
         self._flights: SingleFlight[SourceResult] = SingleFlight()
+        self.guards = SourceGuards(config.guard)
 
     async def run(self, steps: list[ValidatedStep], caller: Caller) -> list[SourceResult]:
         """One result per step, in step order, within the overall deadline."""
-        tasks = [asyncio.create_task(self._run_step(step, caller)) for step in steps]
+        deadline = asyncio.get_running_loop().time() + self.config.deadline_s
+        tasks = [asyncio.create_task(self._run_step(step, caller, deadline)) for step in steps]
         if not tasks:
             return []
         _, pending = await asyncio.wait(tasks, timeout=self.config.deadline_s)
@@ -90,28 +96,28 @@ class Executor:
                 results.append(task.result())
         return results
 
-    async def _run_step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
+    async def _run_step(self, step: ValidatedStep, caller: Caller, deadline: float) -> SourceResult:
         with spans.tool_call(step) as span:
-            return spans.tool_result(span, await self._step(step, caller))
+            return spans.tool_result(span, await self._step(step, caller, deadline))
 
-    async def _step(self, step: ValidatedStep, caller: Caller) -> SourceResult:
+    async def _step(self, step: ValidatedStep, caller: Caller, deadline: float) -> SourceResult:
         start = time.perf_counter()
         key = await self._cache_key(step, caller)
         if key is None:
-            return await self._live(step, caller, None)
+            return await self._live(step, caller, None, deadline)
         hit = await self.cache.get(key)
         if hit is not None:
             return _ok(step, json.loads(hit.value), tracing.elapsed_ms(start), cached=True, attempts=0)
         # Concurrent identical reads (same user, same generation, same arguments) make one call.
-        result, joined = await self._flights.run(key, lambda: self._live(step, caller, key))
+        result, joined = await self._flights.run(key, lambda: self._live(step, caller, key, deadline))
         if joined:
             shared = copy.deepcopy(result.result)  # each request owns its result
             return dataclasses.replace(result, result=shared, latency_ms=tracing.elapsed_ms(start), attempts=0)
         return result
 
-    async def _live(self, step: ValidatedStep, caller: Caller, key: str | None) -> SourceResult:
+    async def _live(self, step: ValidatedStep, caller: Caller, key: str | None, deadline: float) -> SourceResult:
         start = time.perf_counter()
-        outcome, attempts = await self._call_with_retries(step, caller)
+        outcome, attempts = await self._call_with_retries(step, caller, deadline)
         if step.tool.info.writes:
             # The write may have changed what is cached for this user (even when its answer was an
             # error or a timeout): their answers and the reads it declares start afresh.
@@ -128,15 +134,16 @@ class Executor:
         return ok
 
     async def _call_with_retries(
-        self, step: ValidatedStep, caller: Caller
+        self, step: ValidatedStep, caller: Caller, deadline: float
     ) -> tuple[dict[str, Any] | ServiceError, int]:
         attempts = 1 if step.tool.info.writes else 1 + self.config.retries
         delay = self.config.retry_backoff_s
         for attempt in range(1, attempts + 1):
             try:
-                return await self._call_once(step, caller), attempt
+                return await self._call_once(step, caller, deadline), attempt
             except ServiceError as exc:
-                if not exc.retryable or attempt == attempts:
+                late = asyncio.get_running_loop().time() + delay >= deadline  # no time left for another try
+                if not exc.retryable or attempt == attempts or isinstance(exc, RejectedError) or late:
                     return exc, attempt
                 logger.info(
                     "retrying %s after %s", step.tool.name, exc.code.value,
@@ -146,7 +153,7 @@ class Executor:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    async def _call_once(self, step: ValidatedStep, caller: Caller) -> dict[str, Any]:
+    async def _call_once(self, step: ValidatedStep, caller: Caller, deadline: float) -> dict[str, Any]:
         ctx = tracing.current()
         context = CallContext(
             trace_id=ctx.trace_id if ctx else None,
@@ -157,11 +164,14 @@ class Executor:
         )
         source = self.catalog.source(step.tool.service)
         take_service_ms()  # an earlier attempt's report is not this one's
-        try:
-            async with asyncio.timeout(self.config.call_timeout_s):
-                result = await source.call(step.tool.info.name, step.arguments, context)
-        except TimeoutError as exc:
-            raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{step.tool.name} did not answer in time") from exc
+        async with self.guards.get(step.tool.service).admit(deadline):
+            # The attempt ends at its own timeout or at the request's deadline, whichever comes first.
+            ends = min(asyncio.get_running_loop().time() + self.config.call_timeout_s, deadline)
+            try:
+                async with asyncio.timeout_at(ends):
+                    result = await source.call(step.tool.info.name, step.arguments, context)
+            except TimeoutError as exc:
+                raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{step.tool.name} did not answer in time") from exc
         errors = step.tool.output_errors(result)
         if errors:
             raise ServiceError(

@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 
 from mcp_common.metrics import DURATION_BUCKETS, OTHER, Metrics, current
 from orchestrator.resilience.breaker import CircuitBreaker
+from orchestrator.resilience.guard import SourceGuards
 
 if TYPE_CHECKING:
     from orchestrator.core.results import Answer
@@ -160,6 +161,7 @@ class StateCollector(Collector):
         self.sessions = sessions
         self.breakers: dict[str, CircuitBreaker] = {}
         self.cache_stats: CacheStats | None = None
+        self.sources: SourceGuards | None = None
 
     def collect(self) -> Iterable[Metric]:
         state = GaugeMetricFamily(
@@ -174,6 +176,7 @@ class StateCollector(Collector):
             opens.add_metric([name], breaker.opens)
         yield state
         yield opens
+        yield from self._sources()
         lookups = CounterMetricFamily(
             "orch_cache_lookups",
             "Two-layer cache reads (answers, tool results, plans) by layer: memory, shared, miss.",
@@ -198,6 +201,29 @@ class StateCollector(Collector):
             "Conversation sessions touched on this instance within ORCH_SESSION_TTL_S.",
             value=self.sessions.count(),
         )
+
+    def _sources(self) -> Iterable[Metric]:
+        """Each tool source's breaker and bulkhead (`source`: a configured service or MCP server name)."""
+        state = GaugeMetricFamily(
+            "orch_source_breaker_state",
+            "1 for the state of the source's circuit breaker (closed, open, half_open).",
+            labels=["source", "state"],
+        )
+        opens = CounterMetricFamily(
+            "orch_source_breaker_opens", "Times the source's circuit opened.", labels=["source"]
+        )
+        in_flight = GaugeMetricFamily("orch_source_in_flight", "Calls in flight to the source.", labels=["source"])
+        rejected = CounterMetricFamily(
+            "orch_source_rejected", "Calls refused without reaching the source (circuit open, bulkhead full).",
+            labels=["source"],
+        )  # fmt: skip
+        for name, guard in (self.sources.states() if self.sources else {}).items():
+            for value in ("closed", "open", "half_open"):
+                state.add_metric([name, value], 1.0 if guard.circuit == value else 0.0)
+            opens.add_metric([name], guard.opens)
+            in_flight.add_metric([name], guard.in_flight)
+            rejected.add_metric([name], guard.rejected)
+        yield from (state, opens, in_flight, rejected)
 
 
 def observe(run: Run, answer: Answer) -> None:

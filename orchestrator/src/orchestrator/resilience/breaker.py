@@ -7,7 +7,8 @@ closed ──(`failures` failed calls in a row)──▶ open ──(cooldown el
                                                 └──────── trial fails ─────────┘
 ```
 
-Used around the model (`llm.resilient`) and around the shared cache (`state.cache`).
+Used around the model (`llm.resilient`), around the shared cache (`state.cache`) and around each tool
+source (`resilience.guard`).
 """
 
 from __future__ import annotations
