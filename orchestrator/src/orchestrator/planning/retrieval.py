@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,7 +290,10 @@ def build_index(tools: Sequence[CatalogTool], options: Options | None = None) ->
     )
 
 
-_indexes: dict[tuple[int, ...], ToolIndex] = {}
+_indexes: OrderedDict[tuple[int, ...], ToolIndex] = OrderedDict()
+INDEXES_KEPT = 32
+"""Indexes kept, least recently used dropped first: one per catalog listing and per caller allowlist
+in use (each allowlist plans over its own subset of the tools)."""
 
 
 def index_for(tools: Sequence[CatalogTool], options: Options | None = None) -> ToolIndex:
@@ -302,10 +305,12 @@ def index_for(tools: Sequence[CatalogTool], options: Options | None = None) -> T
         and all(a is b for a, b in zip(known.tools, tools, strict=True))
         and (options is None or known.options is options)
     ):
+        _indexes.move_to_end(key)
         return known
-    if len(_indexes) > 32:  # old listings: a refresh made them unreachable
-        _indexes.clear()
     built = _indexes[key] = build_index(tools, options)
+    _indexes.move_to_end(key)
+    while len(_indexes) > INDEXES_KEPT:  # old listings (a refresh made them unreachable), unused allowlists
+        _indexes.popitem(last=False)
     return built
 
 
