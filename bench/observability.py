@@ -11,8 +11,8 @@ beside each run, and each variant's req/s as a ratio of the first variant's.
   other load lands).
 - `metrics on`: Prometheus metrics on, tracing not exported.
 - `both on, 10 % of traces` / `every trace`: metrics on, and traces sampled at that ratio and exported
-  with `otlp-http` to a sink on loopback that accepts and discards, encoded and sent by the exporter
-  process (`mcp_common.span_shipping`, the default).
+  with `otlp-http` to a collector on loopback (`mcp_devtools.testing.otlp_receiver`), encoded and sent
+  by the exporter process (`mcp_common.span_shipping`, the default).
 - `…, export thread`: the same, exported from a thread of the orchestrator (the SDK's
   `BatchSpanProcessor`, `ORCH_TRACES_EXPORT_PROCESS=false`).
 
@@ -33,10 +33,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ab_trees import (
@@ -50,6 +46,8 @@ from ab_trees import (
     warm_cache,
     wrk_run,
 )
+
+from mcp_devtools.testing import otlp_receiver
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
 
@@ -73,34 +71,6 @@ def variants(sink: str) -> dict[str, dict[str, str]]:
     }
 
 
-@contextmanager
-def discarding_sink() -> Iterator[tuple[str, list[int]]]:
-    """An OTLP/HTTP endpoint on loopback that reads each export, counts its bytes and answers 200."""
-    received: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            received.append(len(self.rfile.read(int(self.headers.get("content-length", 0)))))
-            self.send_response(200)
-            self.send_header("content-type", "application/x-protobuf")
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
 def start_stack(processes: Processes, sink: str, only: int | None) -> dict[str, tuple[str, int]]:
     common = orchestrator_env(start_billing(processes))
     targets: dict[str, tuple[str, int]] = {}
@@ -122,7 +92,7 @@ def main() -> None:
     parser.add_argument("--first", type=int, help="run only the first N variants (the baseline is the first)")
     parser.add_argument("--profile", action="store_true", help="py-spy shares of metrics and spans per variant")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, discarding_sink() as (sink, received):
+    with tempfile.TemporaryDirectory() as tmp, otlp_receiver() as (sink, received):
         work = Path(tmp)
         processes = Processes(work)
         lua = query_lua(work / "query.lua", QUESTION)
@@ -139,7 +109,7 @@ def main() -> None:
                 }
         finally:
             processes.stop_all()
-    report = _report(runs, args, exported=sum(received))
+    report = _report(runs, args, exported=sum(len(body) for _, body in received))
     if args.profile:
         report += "\n\n" + _profile_table(shares)
     print(report)

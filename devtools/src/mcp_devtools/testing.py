@@ -119,10 +119,13 @@ def otlp_receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
     reply = ExportTraceServiceResponse().SerializeToString()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # exporters keep their connection, as with a real collector
+
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
             if self.path != "/v1/traces" or self.headers["content-type"] != "application/x-protobuf":
                 self.send_response(404)
+                self.send_header("content-length", "0")
                 self.end_headers()
                 return
             received.append(({k.lower(): v for k, v in self.headers.items()}, body))
