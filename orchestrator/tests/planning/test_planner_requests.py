@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from orch_fakes import RegistrySource
+from planning_catalogs import registry_catalog
 
-from chargebee_service.backends.demo import DemoBilling
-from chargebee_service.tools import build_registry as billing_registry
-from hubspot_service.backends.demo import DemoCrm
-from hubspot_service.tools import build_registry as crm_registry
 from orchestrator.planning import lexicon
 from orchestrator.planning.rules import RulePlanner, _asks_for_a_change
 from orchestrator.security.caller import Caller
@@ -19,9 +15,7 @@ ADA = Caller("ada@example.com")
 
 @pytest.fixture
 async def catalog() -> Catalog:
-    catalog = Catalog([RegistrySource(billing_registry(DemoBilling())), RegistrySource(crm_registry(DemoCrm()))])
-    await catalog.refresh()
-    return catalog
+    return await registry_catalog("chargebee", "hubspot")
 
 
 @pytest.mark.parametrize(
