@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from orchestrator.planning import fit, lexicon, retrieval, slots
 from orchestrator.planning.base import Plan, Step
@@ -52,11 +51,6 @@ def split_clauses(question: str) -> list[str]:
     """The question's parts at hard breaks (question marks, semicolons, "also", "plus", "and what …")."""
     parts = [p.strip(" ,") for p in _HARD_SPLIT.split(question) if p and p.strip(" ,")]
     return [p for p in parts if lexicon.analyse(p) or re.search(r"\d", p)] or [question]
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased, stemmed words of `text` without stopwords."""
-    return lexicon.analyse(text)
 
 
 @dataclass(frozen=True)
@@ -126,7 +120,7 @@ class RulePlanner:
                     unsure.append(part)
         if not matches or any(u.best >= self.threshold for u in unsure):
             return clarify(question, unsure, index, matches)
-        steps = [Step(tool=m.tool.name, arguments=extract_arguments(m.clause, m.tool)) for m in matches.values()]
+        steps = [Step(tool=m.tool.name, arguments=slots.extract(m.clause, m.tool)) for m in matches.values()]
         confidence = min(1.0, 0.5 + min(m.score for m in matches.values()) / 2)
         return Plan(intent="+".join(matches), steps=steps, confidence=round(confidence, 3))
 
@@ -249,11 +243,6 @@ def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: 
     joined = readings[0] if len(readings) == 1 else ", ".join(readings[:-1]) + " or " + readings[-1]
     best = max((u.best for u in unsure), default=0.0)
     return Plan(intent="unknown", confidence=round(min(0.3, best / 2), 3), message=f"{lead} {joined}?")
-
-
-def extract_arguments(clause: str, tool: CatalogTool) -> dict[str, Any]:
-    """The entity arguments the clause states for the tool (ids, enums, prices, counts, text, dates)."""
-    return slots.extract(clause, tool)
 
 
 def rank_tools(question: str, tools: list[CatalogTool]) -> list[CatalogTool]:
