@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from mcp_common import tracing
@@ -48,7 +48,3 @@ def turn_response(turn: Turn) -> OrchestrateResponse:
         session_id="",
         trace=Trace(trace_id=trace_id, session_id="", spans=[]),
     )
-
-
-def json_of(model: OrchestrateResponse) -> Response:
-    return Response(model.model_dump_json(), media_type="application/json")

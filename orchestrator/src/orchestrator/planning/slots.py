@@ -183,14 +183,6 @@ def find_ids(prefix: str, text: str) -> list[str]:
     return seen
 
 
-def has_id(tool: CatalogTool, text: str) -> int:
-    """How many ids of the kind the tool takes the text names (0 when the tool takes none)."""
-    best = 0
-    for prop in slot_plan(tool).id_props:
-        best = max(best, len(find_ids(prop.prefix, text)))
-    return best
-
-
 def id_fit(tool: CatalogTool, text: str) -> float:
     """+1 when the clause names exactly what the tool's id argument takes (one id, or several for a list);
     -1 when it names ids of that kind but the wrong number; 0 otherwise."""
@@ -204,10 +196,6 @@ def id_fit(tool: CatalogTool, text: str) -> float:
         else:
             fits.append(1.0 if found >= 2 else -1.0)
     return max(fits) if fits else 0.0
-
-
-def mentioned_prefixes(tools: list[CatalogTool], text: str) -> set[str]:
-    return {p.prefix for t in tools for p in slot_plan(t).id_props if find_ids(p.prefix, text)}
 
 
 def extract(clause: str, tool: CatalogTool, *, today: dt.date | None = None) -> dict[str, Any]:
