@@ -11,7 +11,7 @@ the source of truth. `python eval/planner/split.py` only checks that the files a
 procedure; `--write` assigns splits (use it only for entries added later, and say so in review: a
 reassignment moves questions between dev and test).
 
-Entries tagged `dev2` (the development extension written after the first tuning round, see the
+Entries tagged `dev2` or `dev3` (the development extensions written after the tuning rounds, see the
 README) are dev-only: they are set aside before the procedure runs, so the original entries are dealt
 exactly as before, and each of them must say `"split": "dev"`.
 
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 SEED = "planner-eval-2026-12"
-DEV_ONLY_TAG = "dev2"
-"""Entries with this tag are development-only: never dealt, always `dev`."""
+DEV_ONLY_TAGS = ("dev2", "dev3")
+"""Entries with one of these tags are development-only: never dealt, always `dev`."""
 HERE = Path(__file__).resolve().parent
 FILES = {"queries.jsonl": "tools", "conversation.jsonl": "intent"}
 
@@ -41,7 +41,7 @@ def stratum(entry: dict[str, Any], field: str) -> str:
 
 
 def dev_only(entry: dict[str, Any]) -> bool:
-    return DEV_ONLY_TAG in entry.get("tags", [])
+    return any(tag in entry.get("tags", []) for tag in DEV_ONLY_TAGS)
 
 
 def assign(entries: list[dict[str, Any]], field: str) -> dict[str, str]:
@@ -83,7 +83,7 @@ def main() -> int:
         tally = {s: sum(1 for e in entries if e["split"] == s) for s in ("dev", "test")}
         extra = sum(1 for e in entries if dev_only(e))
         print(
-            f"{name}: {len(entries)} entries, dev {tally['dev']} ({extra} of them {DEV_ONLY_TAG}),"
+            f"{name}: {len(entries)} entries, dev {tally['dev']} ({extra} of them {'/'.join(DEV_ONLY_TAGS)}),"
             f" test {tally['test']}, {len(changed)} differ"
         )
         if args.write and changed:
