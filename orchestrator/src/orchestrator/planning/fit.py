@@ -19,3 +19,18 @@ def unsupplied(clause: str, tool: CatalogTool) -> int:
         return 0
     given = slots.extract(clause, tool)
     return sum(1 for name in required if name not in given)
+
+
+def unnamed_ids(clause: str, tool: CatalogTool) -> bool:
+    """Whether the tool's only required values are ids (`order_id`, `item_ids`) and the clause names none of
+    them: the plan would have to ask which one."""
+    schema = tool.info.input_schema
+    required = [n for n in schema.get("required", []) if n not in set(tool.info.identity_args)]
+    if not required or not all(_is_id(name) for name in required):
+        return False
+    given = slots.extract(clause, tool)
+    return not any(name in given for name in required)
+
+
+def _is_id(name: str) -> bool:
+    return name.lower().rstrip("s").endswith("id")

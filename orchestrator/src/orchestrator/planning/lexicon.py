@@ -12,7 +12,7 @@ import functools
 import re
 
 from mcp_common.food import ALLERGEN_ALIASES, CUISINES, DIETARY_TAG_ALIASES
-from orchestrator.planning.phrases import FOOD_WORDS as FOOD_WORDS
+from orchestrator.planning.food_words import FOOD_WORDS as FOOD_WORDS
 from orchestrator.planning.phrases import SYNONYMS
 
 STOPWORDS = frozenset(
@@ -208,6 +208,13 @@ WRITE_VERBS = frozenset(
         "write",
         "compose",
         "turn",
+        "put",
+        "reopen",
+        "repeat",
+        "enable",
+        "disable",
+        "submit",
+        "close",
     ]
 )
 """Imperatives that ask for a change; a one-shot question only reads."""
@@ -233,6 +240,12 @@ def value_aliases() -> dict[str, str]:
 def synonyms() -> dict[tuple[str, ...], list[str]]:
     """The synonym lexicon as stemmed phrases → stemmed expansion words."""
     return _synonyms()
+
+
+@functools.cache
+def synonym_words() -> tuple[str, ...]:
+    """The one-word phrases of the synonym lexicon (five letters or more): what a misspelling may be read as."""
+    return tuple(sorted(key[0] for key in _synonyms() if len(key) == 1 and len(key[0]) >= 5))
 
 
 # Spelling variants and short forms any English speaker uses (American spellings, clipped words, phrasal verbs).

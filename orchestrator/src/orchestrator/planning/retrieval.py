@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from orchestrator.planning import lexicon, slots, when
 from orchestrator.tools.catalog import CatalogTool
@@ -111,6 +112,7 @@ class ToolIndex:
             terms[known or stemmed] = max(terms.get(known or stemmed, 0.0), 1.0)
         if self.options.synonyms:
             table = lexicon.synonyms()
+            plain = [self._spoken(w) for w in plain]
             for start in range(len(stems)):
                 for end in range(start + 1, min(len(stems), start + 4) + 1):
                     for expansion in table.get(tuple(plain[start:end]), ()):
@@ -124,9 +126,18 @@ class ToolIndex:
         if len(stemmed) < 5 or not stemmed.isalpha():
             return None
         if stemmed not in self._typos:
-            found = process.extractOne(stemmed, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80)
-            self._typos[stemmed] = found[0] if found is not None else None
+            found = process.extractOne(stemmed, self.vocabulary, scorer=OSA.distance, score_cutoff=typo_edits(stemmed))
+            self._typos[stemmed] = found[0] if found is not None else _same_root(stemmed, self.vocabulary)
         return self._typos[stemmed]
+
+    def _spoken(self, word: str) -> str:
+        """A misspelt word of the synonym lexicon ("anual", "employr") read as the word it misspells."""
+        if not self.options.typos or len(word) < 5 or not word.isalpha() or lexicon.stem(word) in self.idf:
+            return word
+        if (word,) in lexicon.synonyms() or word in lexicon.FOOD_WORDS:
+            return word
+        found = process.extractOne(word, lexicon.synonym_words(), scorer=OSA.distance, score_cutoff=typo_edits(word))
+        return str(found[0]) if found is not None else word
 
     def foreign_object(self, text: str, i: int) -> bool:
         """The clause opens with the tool's own verb ("track", "recommend") and goes on with two words the
@@ -180,7 +191,7 @@ def _food_vocabulary() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=4096)
 def _food_like(word: str) -> bool:
     """A misspelt dish ("tirimasu")."""
-    return process.extractOne(word, _food_vocabulary(), scorer=fuzz.ratio, score_cutoff=75) is not None
+    return process.extractOne(word, _food_vocabulary(), scorer=OSA.distance, score_cutoff=typo_edits(word)) is not None
 
 
 def is_food(word: str) -> bool:
@@ -191,6 +202,22 @@ def is_food(word: str) -> bool:
 def is_quantity(word: str) -> bool:
     """A count before a dish ("2", "three", "couple"); "a"/"an" are too common to count."""
     return word.isdigit() or word in lexicon.NUMBER_WORDS
+
+
+def typo_edits(word: str) -> int:
+    """The edits (a letter added, dropped, changed or two swapped) a misspelling of a catalog word may
+    carry: one in a short word, two in a long one. A real word two edits from a catalog word ("weather",
+    "whether"; "night", "tonight") is another word, not a slip."""
+    return 1 if len(word) <= 7 else 2
+
+
+def _same_root(stemmed: str, vocabulary: Sequence[str]) -> str | None:
+    """A catalog word the light stemmer left longer or shorter ("usual" / "usually", "postal" / "post")."""
+    for known in vocabulary:
+        short, long = sorted((known, stemmed), key=len)
+        if len(short) >= 4 and len(long) - len(short) <= 3 and long.startswith(short):
+            return known
+    return None
 
 
 def _unknown_idf(n: int) -> float:

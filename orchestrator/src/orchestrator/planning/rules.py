@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orchestrator.planning import fit, lexicon, retrieval, slots
+from orchestrator.planning import actions, fit, lexicon, retrieval, slots
 from orchestrator.planning.base import Plan, Step
 from orchestrator.planning.retrieval import Options, ToolIndex, index_for
 from orchestrator.security.caller import Caller
@@ -32,17 +32,15 @@ _HARD_SPLIT = re.compile(
     re.IGNORECASE,
 )
 _SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&)\s+", re.IGNORECASE)
-# a request for an action: an imperative, or one asked politely ("can you …", "will you …", "can I …")
-_WRITE = re.compile(
-    r"^\s*(?:(?:please|pls|kindly|can you|could you|would you|will you|can i|could i|may i|i want to|i'd like to|"
-    r"id like to|i wanna|help me)\s+(?:please\s+)?)?(\w+)\b",
-    re.I,
-)
 ID_BONUS = 0.3
+UNCALLABLE_MARGIN = 0.12  # the lead a tool needs over the next when the clause names none of the ids it requires
 UNSUPPLIED_PENALTY = 0.03  # in a near tie: per required argument the clause cannot give, beyond the fewest
 _TOOL_NAME = re.compile(r"\b[a-z][a-z0-9]*\.[a-z0-9]+_[a-z0-9_]+\b", re.IGNORECASE)
 _ID_AT_END = re.compile(r"\b[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\s*$", re.IGNORECASE)
 _DETERMINERS = frozenset({"my", "the", "a", "an", "our", "your", "their", "all", "any", "some", "of"})
+_AN_ID = re.compile(r"\b[a-z]{1,6}[-_\s]?[0-9][0-9a-z]*\b", re.IGNORECASE)
+_LEADING_JOIN = re.compile(r"^(?:and|or|plus|also)\s+", re.IGNORECASE)
+_JOINERS = frozenset({"and", "or", "plus", "also", "how", "about", "same", "for", "too"})
 _ASKING = frozenset({"where", "when", "who", "whos", "which", "how", "why"})
 _ID_AT_START = re.compile(r"^\s*[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\b", re.IGNORECASE)
 
@@ -50,7 +48,19 @@ _ID_AT_START = re.compile(r"^\s*[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\b", re.IGNORECASE
 def split_clauses(question: str) -> list[str]:
     """The question's parts at hard breaks (question marks, semicolons, "also", "plus", "and what …")."""
     parts = [p.strip(" ,") for p in _HARD_SPLIT.split(question) if p and p.strip(" ,")]
-    return [p for p in parts if lexicon.analyse(p) or re.search(r"\d", p)] or [question]
+    kept: list[str] = []
+    for part in parts:
+        if kept and _only_ids(part):  # "is m-50 vegan? and m-51?": the same question about one more id
+            kept[-1] = f"{kept[-1]} and {_LEADING_JOIN.sub('', part)}"
+        elif lexicon.analyse(part) or re.search(r"\d", part):
+            kept.append(part)
+    return kept or [question]
+
+
+def _only_ids(part: str) -> bool:
+    """Only ids (and joining words): "and m-51", "what about ord-12ab34"."""
+    rest = _AN_ID.sub(" ", part)
+    return rest != part and all(w in lexicon.STOPWORDS or w in _JOINERS for w in lexicon.words(rest))
 
 
 @dataclass(frozen=True)
@@ -103,8 +113,9 @@ class RulePlanner:
             )
         matches: dict[str, _Match] = {}
         unsure: list[Scored] = []
+        learnt = actions.learnt_verbs(catalog.tools())
         for clause in split_clauses(question):
-            if _asks_for_a_change(clause):
+            if _asks_for_a_change(clause, learnt):
                 unsure.append(Scored(clause, ()))
                 continue
             for part in self._parts(clause, index):
@@ -161,7 +172,11 @@ class RulePlanner:
         return ranked
 
     def _confident(self, scored: Scored) -> bool:
-        return scored.best >= self.threshold and scored.second < scored.best * (1 - self.margin)
+        if scored.best < self.threshold:
+            return False
+        # A tool the clause cannot call (a required value it does not give) must lead clearly: else ask back.
+        margin = UNCALLABLE_MARGIN if fit.unnamed_ids(scored.clause, scored.ranked[0][1]) else self.margin
+        return scored.second < scored.best * (1 - max(margin, self.margin))
 
     def _parts(self, clause: str, index: ToolIndex, depth: int = 0) -> list[Scored]:
         """The clause, or its loosely joined parts when each reads confidently as a different tool."""
@@ -213,9 +228,8 @@ def _dish_list(left: str, right: str) -> bool:
     return bool(before and after) and retrieval.is_food(before[-1]) and retrieval.is_food(after[0])
 
 
-def _asks_for_a_change(clause: str) -> bool:
-    found = _WRITE.match(clause)
-    return found is not None and found.group(1).lower() in lexicon.WRITE_VERBS
+def _asks_for_a_change(clause: str, learnt: frozenset[str] = frozenset()) -> bool:
+    return actions.asks_for_a_change(clause, learnt)
 
 
 def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: dict[str, _Match]) -> Plan:

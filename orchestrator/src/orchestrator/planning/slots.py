@@ -170,7 +170,8 @@ def _id_prefix(description: str) -> str:
 
 @functools.cache
 def _id_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(prefix)}(?:-\s?|\s)([0-9a-f]*[0-9][0-9a-z]*)\b", re.IGNORECASE)
+    # "m-12", "m 12", "m12", "ORD_4f4f4f": any separator, or none before a digit
+    return re.compile(rf"\b{re.escape(prefix)}(?:[-_]\s?|\s|(?=\d))([0-9a-f]*[0-9][0-9a-z]*)\b", re.IGNORECASE)
 
 
 def find_ids(prefix: str, text: str) -> list[str]:

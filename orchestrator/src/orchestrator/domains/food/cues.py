@@ -19,7 +19,7 @@ _CATEGORY = alternation(CATEGORY_WORDS)
 _NUMBER = r"(?:\d{1,2}|" + alternation({k: v for k, v in NUMBERS.items() if k not in ("a", "an")}) + ")"
 CART = r"(?:cart|basket|bag|trolley)"
 _FOOD = r"(?:order|food|delivery|meal|dinner|lunch|breakfast|takeaway|stuff|curry|pizza)"
-_PLACE = r"(?:home|work|office|house|flat|my place)"
+_PLACE = r"(?:home|work|workplace|office|house|flat|my place)"
 
 _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
     "track_order": (
@@ -42,7 +42,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(order|delivery) status\b|\bstatus of\b", 3.5),
         (r"\bhow long\b", 2.5),
         (r"\bhow (long|much longer|soon)\b.*\b(till|until|before|for|will|does|do)\b", 1.0),
-        (r"\b(nearly|almost) (here|there|done|ready)\b", 2.5),
+        (r"\b(nearly|almost) (here|hear|there|done|ready)\b", 3.5),
+        (r"\b(news|update|updates|progress|word)\b.*\bord[- ]?[0-9a-f]{4,}\b", 3.5),
         (r"\bwhat('s| is) (going on|happening|up) with\b", 1.5),
         (rf"\b(update|updates|news|word|progress|status|sign)\b.*\b(on|about|with|for|of) (my|the|our) {_FOOD}\b",
          3.5),
@@ -62,10 +63,15 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bwhat was (that|the)\b", 1.5),
         (r"\b(bring up|pull up|show|list|see)\b.*\borders\b", 2.0),
         (r"\border again\b|\bsame as (last time|before)\b", 2.0),
+        (r"\bwhen did (i|we) (last )?(order|get|have|buy)\b", 3.5),
+        (r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|last night)('s)? order\b", 3.5),
+        (r"\b(total )?number of (my )?orders\b|\bhow many (orders|times)\b", 4.0),
     ),
     "cancel_order": (
         (r"\bcancel(l?ing|l?ed|lation)?\b", 3.5),
-        (r"\bcall (it|the order|that|my order) off\b", 4.0),
+        (r"\bcall (it|the order|that|my order) off\b|\bcall off\b", 4.0),
+        (r"\b(cancel|call off|stop)\b.{0,30}\b(order|delivery)\b", 1.5),
+        (r"\b(get|have) (my|the|that|this) (order|delivery) (stopped|cancell?ed|called off|scrapped)\b", 4.0),
         (r"\brefund\b", 3.0),
         (r"\b(don't|do not) want\b.*\b(any ?more|after all|any longer)\b", 3.0),
         (r"\b(stop|abort|kill|scrap) (my|the|that) order\b", 4.0),
@@ -76,6 +82,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     "checkout": (
         (r"\bcheck ?out\b", 4.5),
+        (rf"\border (what's|what is|everything|all that's|whatever's|what i have|what i've got) in (my|the) {CART}\b",
+         5.0),
         (r"\bplace (the|my|an|this|our) order\b", 4.0),
         (r"\b(send|put|submit|push) (the|my|this|our) order (through|in|off)\b", 4.0),
         (r"^\s*(let's |i'll |i want to |can i |ready to )?pay( now| up)?[\s.!]*$", 4.5),
@@ -98,9 +106,11 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (rf"\b(what's|what is|whats|show|view|see|check|review|look at|open)\b.*\b{CART}\b", 2.0),
         (r"\b(order )?so far\b", 3.5),
         (r"\bhow much\b.*\b(my (order|cart|basket|bag)|so far|in total|altogether|all together|total|i owe|"
-         r"it all|everything|the lot)\b", 3.0),
+         r"it all|everything|the lot|all this|coming to|come to)\b", 3.0),
         (rf"^\s*(my |the )?{CART}\s*\??$", 4.0),
-        (r"\bwhat (have|did) i (added|add|put|got|chosen|picked)\b", 3.0),
+        (r"\bwhat (have|did) i (added|add|put|got|chosen|picked)\b", 4.5),
+        (r"\bbefore i (pay|check ?out|order|confirm)\b", 3.5),
+        (r"\b(coming|come|comes) to\b|\b(all|all of) this\b", 2.0),
         (r"\b(my|the|our) (total|subtotal|bill)\b|\bwhat do i owe\b", 3.0),
         (r"\b(read|run|go|list|talk me) (\w+ ){0,2}(back|through|over|out)\b|\brecap\b|\bremind me what\b", 2.0),
     ),
@@ -134,6 +144,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (rf"\b(use|choose|pick|select) (my |the )?{_PLACE}( address)?\b", 3.5),
         (r"\baddress\b", 1.5),
         (r"\bbring it to\b", 3.0),
+        (r"\b(can|could) (it|they|the order|my order|the food) (go|come|be sent|be delivered|be taken) to\b", 3.5),
         (rf"^\s*(the |my |to |at )*{_PLACE}( address| one| please| thanks| then| is fine| works)*[\s.!]*$", 3.0),
     ),
     "update_preferences": (
@@ -148,6 +159,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(remember|note|know|record|save|for the record|heads up|fyi|be aware)\b", 1.5),
         (r"\bi (love|like|prefer|enjoy|adore|really like)\b.*\b(food|cuisine|dishes)\b", 3.0),
         (r"\bmy favourite (cuisines?|food)\b", 3.0),
+        (r"\b(put|add|stick|include)\b.*\b(on|to|in|among) my (list of )?favou?rites?\b", 4.5),
+        (rf"\bi('ve| have)? (stopped|stoped|quit|given up|cut out) (eating |having )?(meat|dairy|{ALLERGEN})\b", 4.0),
         (r"\b(put|mark|set|register|record|have) me (down )?as\b", 4.0),
         (rf"\bi (only |just |strictly |mostly |now |no longer )?eat (only )?({DIET})\b|"
          r"\bi (don't|do not|no longer) eat meat\b", 3.5),
@@ -156,6 +169,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bmy (profile|account|details|addresses|address|preferences|dietary preferences|diet|allergies|"
          r"allergens|loyalty|points|info|information|settings|saved \w+)\b", 2.5),
         (r"\b(who am i|about me)\b", 3.5),
+        (r"\b(loyalty|reward|rewards) points\b", 3.5),
         (r"\b(what|which) (allergies|allergens|diet|dietary preferences|preferences|addresses|cuisines)\b"
          r".*\b(i|me|my)\b", 3.5),
         (r"\b(profile|account)\b", 2.0),
@@ -177,6 +191,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(best|popular|favourite|top|tasty|special)\b", 1.0),
         (r"\b(fancy|in the mood for|craving|feel like)\b", 2.0),
         (r"\bwhat (would|do|should|will) you (get|have|order|pick|choose|go for|eat|try|take)\b", 3.5),
+        (r"\bworth (trying|a (try|go|shot)|getting|ordering|having)\b", 3.5),
+        (r"\b(pick|choose|find|get) (me )?(a|an|one) (\w+ )?for me\b", 3.5),
         (r"\bif (you were|i were) (me|you)\b|\bin my (shoes|place)\b|\byour (pick|choice|call|go-to)\b", 2.5),
         (r"\bfor (dinner|lunch|tonight|breakfast|supper|tea|later)\b|\btonight\b", 1.0),
         (r"\bsomething (for|good|nice|tasty|spicy|light|healthy|filling|sweet|cheap|different|new)\b", 2.5),
@@ -187,7 +203,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (rf"\b{_CATEGORY}\b", 2.0),
         (r"\b(any|anything)\b", 1.0),
         (r"\bhow much (is|are|does|do|for|would)\b(?!.*\b(my|so far|in total|altogether|total|it all|everything|"
-         r"the lot)\b)", 3.0),
+         r"the lot|all this|coming to|come to)\b)", 3.0),
         (r"\b(price|prices|cost|costs|priced)\b", 2.0),
         (r"\bwhich\b", 1.5),
         (r"\bwhat (\w+ )?(do you have|have you got|is there|are there|do you do|can i eat|can i have)\b", 2.0),
@@ -204,6 +220,9 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(what can you do|how does this work|what do you do|how do i use|what are you|who are you)\b", 4.0),
         (r"^\s*(hi|hello|hey|hiya|yo|howdy|good (morning|evening|afternoon)|greetings)\b", 3.0),
         (r"\b(confused|lost|don't understand|makes no sense|what\?)\b", 3.5),
+        (r"^\s*(huh|eh|what|sorry)\s*\?*\s*$", 3.5),
+        (r"\bwhat can i (ask|say|do here|use you for)\b|\bwhat('s| is) this (bot|thing|app|chat|service)( for)?\b|"
+         r"\bwhat are you for\b", 4.0),
         (r"^\s*(thanks|thank you|cheers|ta|bye|goodbye|see you|great thanks)\b", 3.0),
     ),
 }  # fmt: skip

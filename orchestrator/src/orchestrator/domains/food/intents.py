@@ -84,7 +84,7 @@ class IntentClassifier(Protocol):
 YES = (
     r"yes|yeah|yep|yup|yah|aye|sure|ok|okay|alright|all right|fine|confirm|confirmed|correct|absolutely|"
     r"definitely|of course|go ahead|go for it|go on|do it|please do|sounds good|perfect|great|lovely|y|"
-    r"that's right|that's fine|looks good|lgtm|right|cool|why not|let's do it|proceed"
+    r"that's right|that's fine|looks (good|right|fine|correct)( to me)?|lgtm|right|cool|why not|let's do it|proceed"
 )
 NO = (
     r"no|nope|nah|not yet|not now|not really|never ?mind|forget it|forget that|hold on|hold off|wait|"
@@ -97,7 +97,7 @@ NO = (
 _FILLER = r"please|thanks|thank you|cheers|mate|then|so|and|just|now|actually|oh|um|hmm|well|thx|it|that|this"
 _ACTION_WORDS: dict[str, str] = {
     "place_order": r"place|order|send|submit|buy|pay|book",
-    "cancel_order": r"cancel|call off|stop",
+    "cancel_order": r"cancel|cancell?ed|call (it )?off|stop|get it cancell?ed",
     "update_preferences": r"save|update|change|add|remove|set|note|record",
 }
 """The words naming each pending action: "yes, place it" confirms an order, not a cancellation."""
@@ -151,7 +151,10 @@ _RE_REFERENCE = re.compile(
     r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|(number|no\.?|#) ?\d{1,2}|that one|this one|"
     r"the one|it|them|that(?!')|those)\b"
 )
-_RE_STATEMENT_ABOUT_ME = re.compile(r"^(i'm|i am|i eat|i only|i've|i have|i'll|i no longer|i never|i now)\b")
+_RE_STATEMENT_ABOUT_ME = re.compile(
+    r"^((it )?turns out|so|actually|just so you know|fyi|oh)?,? ?(i'm|i am|i eat|i only|i've|i have|i'll|i no longer|"
+    r"i never|i now)\b"
+)
 _RE_CHANGE_OF_MIND = re.compile(
     r"^\s*((actually|oh|um|hmm|ok|okay|wait|sorry|so|and),? )*(no|not|none of|skip|without|forget|leave out)\b|"
     r"\b(after all|changed my mind|change of plan|"
@@ -159,6 +162,7 @@ _RE_CHANGE_OF_MIND = re.compile(
 )
 _RE_PREFERENCE_VALUE = re.compile(rf"\b({DIET}|{ALLERGEN}|meat)\b")
 
+_RE_LEADING_NO = re.compile(r"\s*(no|nope|nah|not yet)\b\s*[,.!-]")
 _CLARIFY_BELOW = 2.0
 _CLOSE_GAP = 0.5
 
@@ -187,6 +191,8 @@ def read_intent(text: str, view: ConversationView) -> tuple[str, float, tuple[st
     scores = score(text, view)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     (best, top), (second, runner_up) = ranked[0], ranked[1]
+    if view.pending and top < _CLARIFY_BELOW and _RE_LEADING_NO.match(text):
+        return "decline", 0.8, ()  # "no, I need to change something first": a no, and nothing else recognisable
     if top < _CLARIFY_BELOW:
         likely = tuple(i for i, s in ranked[:3] if s > 0 and i != "help" and i in READINGS)
         return "help", 0.3, likely if len(likely) >= 2 else DEFAULT_OPTIONS
@@ -204,7 +210,7 @@ def _answer(text: str, view: ConversationView) -> tuple[str, float, tuple[str, .
         return "confirm", 0.9 if pending else 0.6, ()
     if _RE_NEGATED_WRITE.search(text) and (pending or not _RE_ABOUT_ME.search(text)):
         return "decline", 0.85, ()
-    no_words = f"{NO}|{_FILLER}|don't|do not|i don't want to|don't do it|not sure|sorry|wrong|thats wrong"
+    no_words = f"{NO}|{_FILLER}|don't|do not|i don't want to|don't do it|not sure|sorry|wrong|thats wrong|i want to|i'd"
     if action:  # "no, keep the order": the words naming the action awaiting the answer
         no_words += f"|{action}|the order|my order|the changes?|my profile|as it is|as is|for now|yet"
     if _RE_NO.search(text) and _only(text, no_words):
@@ -253,7 +259,9 @@ def _adjust(scores: dict[str, float], f: Facts, view: ConversationView) -> None:
             else:
                 scores["browse_menu"] += 2.0 + (1.0 if excluded_allergens(text) else 0.0)
             scores["update_preferences"] = 0.0
-        elif not f.preference_value and not re.search(r"\b(cuisine|food|dishes|preferences?|diet)\b", text):
+        elif not f.preference_value and not re.search(
+            r"\b(cuisines?|food|dishes|preferences?|diet|favourites?)\b", text
+        ):
             scores["update_preferences"] /= 2
         elif scores["add_to_cart"] and re.search(r"\b(allerg\w*|diet|preferences?|profile)\b", text):
             scores["add_to_cart"] = 0.0  # "add sesame to my allergies"
@@ -305,10 +313,17 @@ def _adjust(scores: dict[str, float], f: Facts, view: ConversationView) -> None:
         scores["browse_menu"] += 2.0  # a question naming a dish, and nothing else: about the menu
     if f.dish_words and scores["browse_menu"] >= 1 and scores["add_to_cart"] < 3:
         scores["browse_menu"] += 1.5  # a dish named with "dishes", "any", "how much": a search
+    if f.question and re.search(r"\bwhat (have|did) i (put|add|added|pick|picked|choose|chose)\b", text):
+        scores["add_to_cart"] = 0.0  # "what did I put in the basket": asked about it, nothing added
     # A negated write is never that write.
     if re.search(r"\b(don't|do not|never)\s+(\w+\s+)?cancel\b", text):
         scores["cancel_order"] = 0.0
-    if scores["view_cart"] and re.search(rf"\b(in|on) (my|the) {CART}\b", text) and scores["add_to_cart"] >= 3:
+    if (
+        scores["view_cart"]
+        and not f.question
+        and re.search(rf"\b(in|on) (my|the) {CART}\b", text)
+        and scores["add_to_cart"] >= 3
+    ):
         scores["view_cart"] = 0.0
     if scores["order_history"] and re.search(rf"\b(so far|in (my|the) {CART})\b", text):
         scores["order_history"] -= 2.0

@@ -139,7 +139,8 @@ def _found(text: str, table: Mapping[str, str]) -> list[str]:
 _ALLERGEN = alternation(ALLERGEN_WORDS)
 _EXCLUDING = re.compile(
     r"\b(?:no|without|free of|free from|avoid|avoiding|not|allergic to|allergy to|intolerant to|can't eat|"
-    r"cannot eat|can't have|cannot have|don't eat|nothing with|hold the|leave out the|minus|skip the)\s+"
+    r"cannot eat|can't have|cannot have|don't eat|(?:don't|doesn't|do not|does not) have|nothing with|hold the|"
+    r"leave out the|minus|skip the)\s+"
     rf"(?:any\s+|the\s+)?((?:{_ALLERGEN})(?:(?:\s*,\s*|\s+(?:or|and|nor)\s+)(?:{_ALLERGEN}))*)\b"
 )
 _FREE = re.compile(rf"\b({_ALLERGEN})[- ]free\b")
@@ -181,7 +182,7 @@ def _preference_changes(text: str) -> dict[str, Any]:
         if re.search(r"allerg|intoleran|can't eat|cannot eat|can't have|don't eat|react to|sensitive to", text)
         else []
     )
-    if re.search(r"\b(don't|do not|no longer|never|stopped|stop|not) eat(ing)? meat\b", text):
+    if re.search(r"\b(don't|do not|no longer|never|stopp?ed|stop|not|quit|given up) eat(ing)? meat\b", text):
         dietary, negative = ["vegetarian"], None  # "I don't eat meat": vegetarian
     if dietary:
         changes["remove_dietary" if negative else "add_dietary"] = dietary
@@ -348,7 +349,9 @@ def search_words(text: str) -> str | None:
     """Words left after the recognised slots: free-text search ("paneer tikka", "thai")."""
     text = re.sub(r"\bm[- ]?\d{1,3}\b", " ", text)
     words = re.findall(r"[a-z][a-z'-]+", text)
-    left = [w for w in words if w not in _SEARCH_STOPWORDS and w not in _KNOWN_WORDS and not w.endswith("-free")]
+    left = [
+        w for w in words if w not in _SEARCH_STOPWORDS and w not in _KNOWN_WORDS and not w.endswith(("-free", "n't"))
+    ]
     return " ".join(left[:6]) or None
 
 

@@ -217,6 +217,8 @@ ADDRESS_WORDS: dict[str, str] = {
     "house": "home",
     "flat": "home",
     "my place": "home",
+    "to mine": "home",
+    "my house": "home",
     "work": "work",
     "office": "work",
     "workplace": "work",
