@@ -7,7 +7,7 @@ checked against the call context).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,9 +113,13 @@ class Recorded:
         await self.inner.health()
 
 
-def food_registries(directory: Path, clock: ManualClock) -> tuple[dict[str, ToolRegistry], list[Database]]:
-    """The five food registries over SQLite files in `directory` (not migrated: see `food_world`)."""
-    databases = {name: Database(f"sqlite+aiosqlite:///{directory / name}.db") for name in FOOD}
+def food_registries(
+    directory: Path, clock: ManualClock, urls: Mapping[str, str] | None = None
+) -> tuple[dict[str, ToolRegistry], list[Database]]:
+    """The five food registries over SQLite files in `directory`, or the database `urls` names for a
+    service (not migrated: see `food_world`)."""
+    urls = urls or {}
+    databases = {name: Database(urls.get(name) or f"sqlite+aiosqlite:///{directory / name}.db") for name in FOOD}
     menu = menu_registry(MenuRepository(databases["menu"]))
     profiles = profile_registry(ProfileRepository(databases["customer_profile"], clock))
     orders = OrderService(
@@ -144,10 +148,11 @@ def food_registries(directory: Path, clock: ManualClock) -> tuple[dict[str, Tool
 
 
 @asynccontextmanager
-async def food_world(directory: Path) -> AsyncIterator[dict[str, ToolRegistry]]:
-    """The five food registries over migrated SQLite databases with the demo menu, profiles and couriers."""
+async def food_world(directory: Path, urls: Mapping[str, str] | None = None) -> AsyncIterator[dict[str, ToolRegistry]]:
+    """The five food registries over migrated databases (SQLite unless `urls` names another for a
+    service) with the demo menu, profiles and couriers."""
     clock = ManualClock()
-    registries, databases = food_registries(directory, clock)
+    registries, databases = food_registries(directory, clock, urls)
     by_name = dict(zip(FOOD, databases, strict=True))
     migrations = {
         "menu": MENU_MIGRATIONS,
@@ -233,12 +238,21 @@ class Food:
 
 
 @asynccontextmanager
-async def food_stack(directory: Path, replace: Mapping[str, ToolSource] | None = None) -> AsyncIterator[Food]:
-    """The food conversation over the real registries in-process; `replace` swaps a service's source."""
-    async with food_world(directory) as registries:
+async def food_stack(
+    directory: Path,
+    replace: Mapping[str, ToolSource] | None = None,
+    *,
+    urls: Mapping[str, str] | None = None,
+    store: KVStore | None = None,
+    wrap: Callable[[ToolSource], ToolSource] | None = None,
+) -> AsyncIterator[Food]:
+    """The food conversation over the real registries in-process: `replace` swaps a service's source,
+    `wrap` wraps each source, `urls` puts a service on another database, `store` keeps the sessions."""
+    async with food_world(directory, urls) as registries:
         calls: list[Made] = []
         sources = [
             Recorded((replace or {}).get(name) or RegistrySource(registry), calls)
             for name, registry in registries.items()
         ]
-        yield Food(await conversation_engine(sources, food_plugin()), registries, calls)
+        wrapped = [wrap(source) for source in sources] if wrap else sources
+        yield Food(await conversation_engine(wrapped, food_plugin(), store=store), registries, calls)

@@ -3,6 +3,7 @@
 ```python
 with postgres_server() as server:          # one cluster in a temp dir, on a free loopback port
     url = server.create_database("menu_test")   # postgresql+asyncpg://postgres@127.0.0.1:PORT/menu_test
+    server.set_read_only("menu_test")           # every write refused from now on; False: writable again
 ```
 
 Runs as the `postgres` user when started as root (PostgreSQL refuses root). Raises
@@ -63,6 +64,17 @@ class PostgresServer:
         """Create database `name` and return its async URL."""
         self._run([str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name])
         return self.url(name)
+
+    def set_read_only(self, database: str, read_only: bool = True) -> None:
+        """Make `database` refuse (or accept again) every write, as a standby or a locked-down database
+        does: `default_transaction_read_only` for it, and its open connections ended so that the pools
+        of the services using it reconnect with the new setting."""
+        value = "on" if read_only else "off"
+        alter = f"ALTER DATABASE {database} SET default_transaction_read_only = {value}"
+        where = f"datname = '{database}' AND pid <> pg_backend_pid()"
+        end = f"SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE {where}"  # noqa: S608 (our name)
+        psql = [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        self._run([*psql, "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", alter, "-c", end])
 
     def _run(self, argv: list[str]) -> None:
         subprocess.run(_as(self.user, argv), check=True, capture_output=True, timeout=60)  # noqa: S603 (our own argv)

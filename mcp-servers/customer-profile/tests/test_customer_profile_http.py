@@ -138,3 +138,16 @@ def test_without_the_demo_seed_there_are_no_profiles(tmp_path: Path) -> None:
     with serve(app) as base:
         body = post_call(base, "get_profile", {"email": ADA})
     assert body["error"]["code"] == "NOT_FOUND"
+
+
+def test_on_a_read_only_database_profiles_are_read_and_changes_refused_as_retryable(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.db"
+    with serve(create_app(settings(f"sqlite+aiosqlite:///{path}"), clock=ManualClock())):
+        pass
+    read_only = settings(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
+    with serve(create_app(read_only, clock=ManualClock())) as base:
+        ada = post_call(base, "get_profile", {"email": ADA}, caller=ADA)
+        update = post_call(base, "update_preferences", {"email": ADA, "allergens": []}, caller=ADA)
+    assert ada["result"]["allergens"] == ["peanuts"]
+    assert update["error"]["code"] == "SERVICE_UNAVAILABLE" and update["error"]["retryable"] is True
+    assert "read-only" in update["error"]["message"]

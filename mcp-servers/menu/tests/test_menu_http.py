@@ -137,3 +137,12 @@ def test_settings_default_to_port_8103_and_a_local_sqlite_file(monkeypatch: pyte
         monkeypatch.delenv(name, raising=False)
     defaults = Settings(_env_file=None)
     assert (defaults.port, defaults.seed_demo, defaults.database_url) == (8103, True, "sqlite+aiosqlite:///var/menu.db")
+
+
+def test_the_app_starts_on_a_read_only_database_seeded_before_and_answers(tmp_path: Path) -> None:
+    path = tmp_path / "menu.db"
+    with serve(create_app(settings(f"sqlite+aiosqlite:///{path}"))):
+        pass
+    with serve(create_app(settings(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"))) as base:
+        body = post_call(base, "search_menu", {"limit": 5})
+    assert body["ok"] is True and body["result"]["items"]

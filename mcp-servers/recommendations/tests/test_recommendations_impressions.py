@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from recommendations_fakes import Downstreams, serve_downstreams
@@ -99,3 +100,19 @@ async def test_the_migration_builds_exactly_the_orm_schema_and_reruns_harmlessly
         assert await db.schema_drift(Base.metadata, version_table="recommendations_alembic_version") == []
     finally:
         await db.aclose()
+
+
+async def test_a_read_only_database_still_answers_recommendations_without_remembering_them(
+    downstreams: Downstreams, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "recommendations.db"
+    with serve_recommendations(downstreams, f"sqlite+aiosqlite:///{path}") as app:
+        first = _ids(await recommend(app.url, "ada@example.com", context="tonight", limit=3))
+    with serve_recommendations(downstreams, f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true") as app:
+        again = _ids(await recommend(app.url, "ada@example.com", context="tonight", limit=3))
+        and_again = _ids(await recommend(app.url, "ada@example.com", context="tonight", limit=3))
+
+    assert again and again != first  # the impressions recorded before still vary the answer
+    assert and_again == again  # nothing new was recorded
+    assert [item_id for item_id, _ in await _history(f"sqlite+aiosqlite:///{path}", "ada@example.com")] == first
+    assert any(getattr(r, "event_type", None) == "impressions_skipped" for r in caplog.records)

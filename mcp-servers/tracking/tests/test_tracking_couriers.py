@@ -14,7 +14,7 @@ from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext
 from tracking_service.app import MIGRATIONS
 from tracking_service.couriers import DEMO_COURIERS, CourierStore, mask_phone, seed_couriers
-from tracking_service.db import Base, CourierRow
+from tracking_service.db import AssignmentRow, Base, CourierRow
 from tracking_service.service import TrackingService
 from tracking_service.settings import Settings
 from tracking_service.tools import build_registry
@@ -48,19 +48,39 @@ async def test_couriers_are_seeded_once_even_from_two_instances_at_once(database
     assert count == len(DEMO_COURIERS)
 
 
-async def test_concurrent_first_assignments_agree_on_one_courier(database_url: str) -> None:
+async def test_every_read_answers_the_same_courier_for_an_order_and_records_nothing(database_url: str) -> None:
     db = Database(database_url)
     try:
         await db.migrate(MIGRATIONS)
         await seed_couriers(db)
         store = CourierStore(db)
-        chosen = await asyncio.gather(*(store.assign("ord-0123456789ab", T0) for _ in range(10)))
-        other = await store.assign("ord-ba9876543210", T0)
+        chosen = await asyncio.gather(*(store.courier_for("ord-0123456789ab") for _ in range(10)))
+        other = await store.courier_for("ord-ba9876543210")
+        async with db.session() as session:
+            recorded = (await session.execute(select(func.count()).select_from(AssignmentRow))).scalar_one()
     finally:
         await db.aclose()
 
     assert len({c.courier_id for c in chosen if c is not None}) == 1
     assert other is not None
+    assert recorded == 0
+
+
+async def test_an_assignment_recorded_earlier_is_still_the_orders_courier(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await db.migrate(MIGRATIONS)
+        await seed_couriers(db)
+        picked = await CourierStore(db).courier_for("ord-0123456789ab")
+        assert picked is not None
+        earlier = next(c for c, _, _, _ in DEMO_COURIERS if c != picked.courier_id)
+        async with db.writing() as session:
+            session.add(AssignmentRow(order_id="ord-0123456789ab", courier_id=earlier, assigned_at=T0))
+        courier = await CourierStore(db).courier_for("ord-0123456789ab")
+    finally:
+        await db.aclose()
+
+    assert courier is not None and courier.courier_id == earlier
 
 
 async def test_the_migrations_create_exactly_the_schema_of_the_models(database_url: str) -> None:

@@ -22,8 +22,8 @@ import asyncio
 import logging
 import re
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+from mcp_common.db_errors import unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
@@ -101,18 +103,22 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
-            yield session
+        """A session for reads; a database that cannot be reached is `SERVICE_UNAVAILABLE` (`db_errors`)."""
+        with _unavailable_as_service_error():
+            async with self.sessions() as session:
+                yield session
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction that commits on success; serialised per process on SQLite."""
-        if self.dialect == "sqlite":
-            async with self.write_lock, self.sessions() as session, session.begin():
-                yield session
-        else:
-            async with self.sessions() as session, session.begin():
-                yield session
+        """A session in a transaction that commits on success; serialised per process on SQLite. A
+        database that is read-only or cannot be reached is `SERVICE_UNAVAILABLE` (`db_errors`)."""
+        with _unavailable_as_service_error():
+            if self.dialect == "sqlite":
+                async with self.write_lock, self.sessions() as session, session.begin():
+                    yield session
+            else:
+                async with self.sessions() as session, session.begin():
+                    yield session
 
     async def migrate(self, script_location: Path) -> None:
         """Upgrade the schema to the newest Alembic revision in `script_location`.
@@ -210,6 +216,18 @@ def script_heads(script_location: Path) -> tuple[str, set[str]] | None:
         parents.update(re.findall(r"[\"']([^\"']+)[\"']", down[1]))
     heads = revisions - parents
     return (table[1], heads) if table and heads else None
+
+
+@contextmanager
+def _unavailable_as_service_error() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        error = unavailable(exc)
+        if error is None:
+            raise
+        logger.warning("database unavailable: %r", exc, extra={"event_type": "database_unavailable"})
+        raise error from exc
 
 
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
+
 from customer_profile_service.db import AddressRow, CustomerRow
 from customer_profile_service.demo_profiles import PROFILES, DemoProfile
 from mcp_common.clock import Clock
@@ -18,10 +20,15 @@ async def seed_profiles(db: Database, clock: Clock, profiles: Iterable[DemoProfi
     """Add the demo customers not yet present, with their addresses; returns how many were added.
 
     A customer already present is left entirely alone (their changed preferences and addresses
-    survive restarts); only the instance that inserted a customer adds its addresses.
+    survive restarts); only the instance that inserted a customer adds its addresses. With every
+    customer present nothing is written, so the service starts on a read-only database seeded before.
     """
     now = clock.now()
     profiles = list(profiles)
+    async with db.session() as session:
+        present = set((await session.scalars(select(CustomerRow.email))).all())
+    if all(p.email in present for p in profiles):
+        return 0
     insert = dialect_insert(db.dialect)
     async with db.writing() as session:
         customers = insert(CustomerRow).values([_customer(p, now) for p in profiles]).on_conflict_do_nothing()

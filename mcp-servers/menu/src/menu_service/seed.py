@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_common.db import Database, dialect_insert
@@ -20,8 +21,13 @@ logger = logging.getLogger(__name__)
 async def seed_menu(db: Database, items: Sequence[DemoMenuItem] = MENU) -> int:
     """Insert the dishes not yet on the menu (by id), with their tags; returns how many were added.
 
-    Dishes already present are left as they are, so a restart never undoes a change.
+    Dishes already present are left as they are, so a restart never undoes a change; with every dish
+    present nothing is written, so the service starts on a read-only database seeded before.
     """
+    async with db.session() as session:
+        present = set((await session.scalars(select(MenuItemRow.item_id))).all())
+    if all(item.item_id in present for item in items):
+        return 0
     async with db.writing() as session:
         added = await _insert_new(session, db.dialect, MenuItemRow, [_row(i) for i in items], "item_id")
         new = [i for i in items if i.item_id in added]

@@ -6,9 +6,10 @@ placed ─> confirmed ─> preparing ─> out_for_delivery ─> delivered
 ```
 
 Orders move along the path on their own: each step is due a configured number of seconds after
-the previous one. Nothing runs in the background; whoever reads an order applies the steps that
-are due (`due_steps`), each stamped at the time it was scheduled, so the history is the same
-whenever it is read.
+the previous one. Nothing runs in the background and reads never write: a read answers the stored
+status with the steps due since (`due_steps`) applied in memory, each stamped at the time it was
+scheduled, and the next write of the order (a cancellation) stores them with those same times, so
+the history is the same whenever it is read.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Seeding the demo order history (`order_service.demo_orders`) on first start, dated before it.
 
 Order ids are fixed and rows are inserted with ON CONFLICT DO NOTHING, so seeding twice, or from
-two instances at once, leaves one copy.
+two instances at once, leaves one copy. A database that already holds every demo order is only
+read, so a service starts on a read-only database that was seeded before.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from mcp_common.db import Database, dialect_insert
-from order_service.db import Base
+from order_service.db import Base, OrderRow
 from order_service.demo_orders import ADDRESSES, DISHES, HISTORY, DemoOrder
 from order_service.lifecycle import DELIVERY_PATH, STATUS_NOTES, OrderStatus, OrderTimings
 from order_service.pricing import CURRENCY, delivery_fee_cents
@@ -33,6 +36,11 @@ class SeedRows:
 async def seed_demo_orders(db: Database, now: datetime, timings: OrderTimings) -> None:
     """Insert the demo order history unless it is already there."""
     rows = demo_order_rows(now, timings)
+    async with db.session() as session:
+        wanted = [row["order_id"] for row in rows.orders]
+        found = set((await session.execute(select(OrderRow.order_id).where(OrderRow.order_id.in_(wanted)))).scalars())
+    if found == set(wanted):
+        return
     insert = dialect_insert(db.dialect)
     tables = Base.metadata.tables
     async with db.writing() as session:

@@ -1,8 +1,11 @@
 """`OrderService`: placing, reading, listing and cancelling orders; framework-free.
 
-Every read applies the lifecycle steps that are due (see `lifecycle`), so an order is always
-answered in its current status. Orders keyed by id are answered to their owner only: anyone
-else gets the same NOT_FOUND as for an id that does not exist.
+Reads never write: an order is answered in its current status, the stored one with the lifecycle
+steps due by now applied in memory (`current_history`), so every read tool answers from a
+read-only database. The steps are written by the next write of the order (a cancellation), with
+the times they were scheduled at, so the history reads the same before and after. Orders keyed by
+id are answered to their owner only: anyone else gets the same NOT_FOUND as for an id that does
+not exist.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import cast
 
@@ -35,9 +37,7 @@ from order_service.models import (
     StatusChange,
 )
 from order_service.pricing import CURRENCY, delivery_fee_cents
-from order_service.store import Advance, OrderStore
-
-Loader = Callable[[], Awaitable[list[OrderRow]]]
+from order_service.store import OrderStore
 
 
 class OrderService:
@@ -67,7 +67,7 @@ class OrderService:
             if replay is None:
                 raise
             return replay
-        return to_response(order)
+        return self._response(order)
 
     async def quote_order(self, args: QuoteOrderArgs, ctx: CallContext) -> OrderQuote:
         """What `create_order` would charge for this cart and address now; nothing is written."""
@@ -110,29 +110,31 @@ class OrderService:
         return menu, address
 
     async def get_order(self, order_id: str, ctx: CallContext) -> OrderResponse:
-        return to_response(await self._owned(order_id, _caller(ctx, "get_order"), self.clock.now()))
+        return self._response(await self._owned(order_id, _caller(ctx, "get_order")))
 
     async def list_orders(self, email: str, limit: int) -> OrderList:
         email = email.lower()
-
-        async def load() -> list[OrderRow]:
-            return await self.store.recent(email, limit)
-
-        rows = await self._current(load, self.clock.now())
+        rows = await self.store.recent(email, limit)
         total = await self.store.count(email)
-        return OrderList(email=email, orders=[to_response(row) for row in rows], total_count=total)
+        return OrderList(email=email, orders=[self._response(row) for row in rows], total_count=total)
 
     async def cancel_order(self, order_id: str, reason: str, ctx: CallContext) -> OrderResponse:
-        """Cancel the caller's order while it is placed, confirmed or preparing; CONFLICT after that."""
+        """Cancel the caller's order while it is placed, confirmed or preparing; CONFLICT after that.
+
+        The steps the order took since it was last written are written with the cancellation."""
         caller = _caller(ctx, "cancel_order")
         for _ in range(3):
             now = self.clock.now()
-            order = await self._owned(order_id, caller, now)
-            status = cast(OrderStatus, order.status)
+            order = await self._owned(order_id, caller)
+            stored = cast(OrderStatus, order.status)
+            steps = due_steps(stored, order.status_at, now, self.timings)
+            status = steps[-1][0] if steps else stored
             if status not in CANCELLABLE:
                 raise ServiceError(ErrorCode.CONFLICT, f"order {order_id} can no longer be cancelled: it is {status}")
-            if await self.store.cancel(order_id, status, now, f"Cancelled by the customer: {reason}"):
-                return to_response(await self._owned(order_id, caller, now))
+            history = [(s, at, STATUS_NOTES[s]) for s, at in steps]
+            history.append(("cancelled", now, f"Cancelled by the customer: {reason}"))
+            if await self.store.move(order_id, stored, history):
+                return self._response(await self._owned(order_id, caller))
         raise ServiceError(ErrorCode.CONFLICT, f"order {order_id} changed while it was being cancelled; try again")
 
     async def _replay(self, email: str, key: str, fingerprint: str) -> OrderResponse | None:
@@ -144,33 +146,17 @@ class OrderService:
                 ErrorCode.CONFLICT,
                 f"idempotency key {key} was already used for a different order ({existing.order_id})",
             )
-        return to_response(await self._owned(existing.order_id, email, self.clock.now()))
+        return self._response(existing)
 
-    async def _owned(self, order_id: str, caller: str, now: datetime) -> OrderRow:
-        async def load() -> list[OrderRow]:
-            row = await self.store.get(order_id)
-            return [row] if row is not None and row.email == caller else []
-
-        rows = await self._current(load, now)
-        if not rows:
+    async def _owned(self, order_id: str, caller: str) -> OrderRow:
+        row = await self.store.get(order_id)
+        if row is None or row.email != caller:
             raise ServiceError(ErrorCode.NOT_FOUND, f"order {order_id} not found")
-        return rows[0]
+        return row
 
-    async def _current(self, load: Loader, now: datetime) -> list[OrderRow]:
-        """The rows `load` reads, after persisting the lifecycle steps due by `now`."""
-        rows = await load()
-        changes = [change for row in rows if (change := self._due(row, now)) is not None]
-        if not changes:
-            return rows
-        await self.store.advance(changes)
-        return await load()
-
-    def _due(self, row: OrderRow, now: datetime) -> Advance | None:
-        status = cast(OrderStatus, row.status)
-        steps = due_steps(status, row.status_at, now, self.timings)
-        if not steps:
-            return None
-        return Advance(row.order_id, status, [(s, at, STATUS_NOTES[s]) for s, at in steps])
+    def _response(self, row: OrderRow) -> OrderResponse:
+        """The order as it stands now: its stored status and history, then the steps due since."""
+        return to_response(row, current_history(row, self.clock.now(), self.timings))
 
     def _new_order(
         self,
@@ -237,8 +223,16 @@ def checked_items(item_ids: list[str], batch: MenuItemBatch) -> dict[str, MenuIt
     return found
 
 
-def to_response(row: OrderRow) -> OrderResponse:
-    status = cast(OrderStatus, row.status)
+def current_history(row: OrderRow, now: datetime, timings: OrderTimings) -> list[StatusChange]:
+    """The order's history as of `now`: the stored events, then the steps due since the last write."""
+    stored = [StatusChange(status=cast(OrderStatus, e.status), at=e.at, note=e.note) for e in row.events]
+    due = due_steps(cast(OrderStatus, row.status), row.status_at, now, timings)
+    return stored + [StatusChange(status=s, at=at, note=STATUS_NOTES[s]) for s, at in due]
+
+
+def to_response(row: OrderRow, history: list[StatusChange]) -> OrderResponse:
+    """The order `row` at the last status of `history`."""
+    status = history[-1].status if history else cast(OrderStatus, row.status)
     return OrderResponse(
         order_id=row.order_id,
         email=row.email,
@@ -258,7 +252,7 @@ def to_response(row: OrderRow) -> OrderResponse:
         ),
         created_at=row.created_at,
         estimated_delivery_at=None if status == "cancelled" else row.estimated_delivery_at,
-        history=[StatusChange(status=cast(OrderStatus, e.status), at=e.at, note=e.note) for e in row.events],
+        history=history,
         cancellable=status in CANCELLABLE,
     )
 

@@ -1,13 +1,12 @@
 """`OrderStore`: reads and writes orders through the service's `Database`.
 
-Status writes are compare-and-set on the status they start from, so two readers advancing the
-same order at once, or a cancellation racing the clock, never write a step twice.
+Reads only read. A status write is compare-and-set on the status it starts from, so two
+cancellations of one order at once never write a step twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -18,14 +17,7 @@ from mcp_common.db import Database
 from order_service.db import OrderEventRow, OrderRow
 from order_service.lifecycle import OrderStatus, can_transition
 
-
-@dataclass(frozen=True)
-class Advance:
-    """Steps due for one order, to be applied only if it is still in `from_status`."""
-
-    order_id: str
-    from_status: OrderStatus
-    steps: Sequence[tuple[OrderStatus, datetime, str]]
+Step = tuple[OrderStatus, datetime, str]
 
 
 class OrderStore:
@@ -64,25 +56,19 @@ class OrderStore:
         async with self.db.writing() as session:
             session.add(order)
 
-    async def advance(self, changes: Sequence[Advance]) -> None:
-        """Apply the due steps of each order still in the status they were computed from."""
+    async def move(self, order_id: str, from_status: OrderStatus, steps: Sequence[Step]) -> bool:
+        """Take the order along `steps` (each a status it reached, when, and why), recording each in its
+        history, if it is still in `from_status`; False when its status moved meanwhile."""
+        status = from_status
+        for target, _, _ in steps:
+            if not can_transition(status, target):
+                raise ValueError(f"{status} cannot move to {target}")
+            status = target
+        last_status, last_at, _ = steps[-1]
         async with self.db.writing() as session:
-            for change in changes:
-                last_status, last_at, _ = change.steps[-1]
-                if await _move(session, change.order_id, change.from_status, last_status, last_at):
-                    session.add_all(
-                        OrderEventRow(order_id=change.order_id, status=status, at=at, note=note)
-                        for status, at, note in change.steps
-                    )
-
-    async def cancel(self, order_id: str, from_status: OrderStatus, at: datetime, note: str) -> bool:
-        """Cancel the order if it is still in `from_status`; False when its status moved meanwhile."""
-        if not can_transition(from_status, "cancelled"):
-            raise ValueError(f"{from_status} cannot move to cancelled")
-        async with self.db.writing() as session:
-            if not await _move(session, order_id, from_status, "cancelled", at):
+            if not await _move(session, order_id, from_status, last_status, last_at):
                 return False
-            session.add(OrderEventRow(order_id=order_id, status="cancelled", at=at, note=note))
+            session.add_all(OrderEventRow(order_id=order_id, status=s, at=at, note=note) for s, at, note in steps)
         return True
 
 

@@ -3,6 +3,10 @@
 Reads the profile and the order history (in parallel), then the menu for the customer's diet and
 allergies, all over HTTP with the caller's context; ranks with `scoring.rank`; records impressions.
 
+Recording impressions is the one write of this read tool, and it is best-effort: with the database
+unavailable or read-only the recommendations are still answered (logged `impressions_skipped`),
+only without being remembered for the next answer's variety.
+
 Failure policy: without the profile (allergies!) or the menu there is nothing safe to recommend, so
 those errors are raised (SERVICE_UNAVAILABLE when unreachable). Without the order history the
 recommendations degrade gracefully to profile + menu + context, and `based_on` says so.
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mcp_common.clock import Clock
+from mcp_common.errors import ErrorCode, ServiceError
 from mcp_common.wire import CallContext
 from recommendations_service.downstream import Downstream, History, MenuItemView, ProfileView
 from recommendations_service.impressions import ImpressionStore
@@ -55,13 +60,7 @@ class Recommender:
         _warn_about_unsafe_dishes(menu, taste)
         picks = rank(menu, taste, habits, wants, seen=seen, limit=args.limit)
         if picks:
-            await self.impressions.record(
-                tenant=ctx.tenant,
-                email=email,
-                item_ids=[p.item.item_id for p in picks],
-                served_at=now,
-                forget_before=now - self.policy.retention,
-            )
+            await self._remember(ctx.tenant, email, picks, now)
         based_on = _based_on(profile, history, habits, wants, considered=len(eligible(menu, taste, wants)))
         return RecommendResponse(email=email, items=[_item(p) for p in picks], based_on=based_on)
 
@@ -74,6 +73,21 @@ class Recommender:
             history.cancel()
             raise
         return profile, await history
+
+    async def _remember(self, tenant: str, email: str, picks: list[Pick], now: datetime) -> None:
+        """Record the impressions; a database that takes no writes now only costs the variety of the next answer."""
+        try:
+            await self.impressions.record(
+                tenant=tenant,
+                email=email,
+                item_ids=[p.item.item_id for p in picks],
+                served_at=now,
+                forget_before=now - self.policy.retention,
+            )
+        except ServiceError as exc:
+            if exc.code is not ErrorCode.SERVICE_UNAVAILABLE:
+                raise
+            logger.warning("impressions not recorded: %s", exc.message, extra={"event_type": "impressions_skipped"})
 
     async def _recently_seen(self, tenant: str, email: str, now: datetime) -> dict[str, int]:
         if self.policy.variety_window <= timedelta(0):

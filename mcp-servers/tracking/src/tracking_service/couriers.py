@@ -1,4 +1,7 @@
-"""Couriers: the demo fleet, seeded once, and `CourierStore`, which fixes one courier per order.
+"""Couriers: the demo fleet, seeded once, and `CourierStore`, which answers the courier of an order.
+
+An order's courier is picked from the fleet by its id, so every read answers the same one without
+recording it: tracking reads never write.
 
 Phone numbers are from Ofcom's range reserved for drama (07700 900000–900999): never real people's.
 """
@@ -6,7 +9,7 @@ Phone numbers are from Ofcom's range reserved for drama (07700 900000–900999):
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -40,37 +43,38 @@ def mask_phone(phone: str) -> str:
 
 
 async def seed_couriers(db: Database) -> None:
-    """Insert the demo couriers unless they are already there (safe from two instances at once)."""
+    """Insert the demo couriers unless they are already there (safe from two instances at once); a
+    database that has them all is only read, so the service starts on a read-only database."""
+    async with db.session() as session:
+        present = set((await session.execute(select(CourierRow.courier_id))).scalars())
+    rows = [{"courier_id": c, "name": n, "vehicle": v, "phone": p} for c, n, v, p in DEMO_COURIERS if c not in present]
+    if not rows:
+        return
     insert = dialect_insert(db.dialect)
-    rows = [{"courier_id": c, "name": n, "vehicle": v, "phone": p} for c, n, v, p in DEMO_COURIERS]
     async with db.writing() as session:
         await session.execute(insert(Base.metadata.tables["couriers"]).on_conflict_do_nothing(), rows)
 
 
+def pick(order_id: str, couriers: Sequence[CourierRow]) -> CourierRow | None:
+    """The courier an order's id picks from the fleet (ordered by id): the same one at every read."""
+    if not couriers:
+        return None
+    return couriers[int(hashlib.sha256(order_id.encode()).hexdigest()[:8], 16) % len(couriers)]
+
+
 class CourierStore:
-    """Couriers and their assignments in the service's own database."""
+    """Couriers in the service's own database; reading them never writes."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def courier_of(self, order_id: str) -> CourierRow | None:
-        """The courier already assigned to `order_id`, if any."""
-        query = select(CourierRow).join(AssignmentRow).where(AssignmentRow.order_id == order_id)
+    async def courier_for(self, order_id: str) -> CourierRow | None:
+        """The order's courier: the one recorded for it by an earlier version (which wrote an assignment
+        at the first read), else the one its id picks (`pick`); None without couriers."""
+        recorded = select(CourierRow).join(AssignmentRow).where(AssignmentRow.order_id == order_id)
         async with self.db.session() as session:
-            return (await session.execute(query)).scalar_one_or_none()
-
-    async def assign(self, order_id: str, at: datetime) -> CourierRow | None:
-        """The order's courier, choosing one the first time; the first choice wins a race. None without couriers."""
-        current = await self.courier_of(order_id)
-        if current is not None:
-            return current
-        async with self.db.session() as session:
+            found = (await session.execute(recorded)).scalar_one_or_none()
+            if found is not None:
+                return found
             couriers = list((await session.execute(select(CourierRow).order_by(CourierRow.courier_id))).scalars())
-        if not couriers:
-            return None
-        chosen = couriers[int(hashlib.sha256(order_id.encode()).hexdigest()[:8], 16) % len(couriers)]
-        insert = dialect_insert(self.db.dialect)
-        row = {"order_id": order_id, "courier_id": chosen.courier_id, "assigned_at": at}
-        async with self.db.writing() as session:
-            await session.execute(insert(Base.metadata.tables["assignments"]).on_conflict_do_nothing(), [row])
-        return await self.courier_of(order_id)
+        return pick(order_id, couriers)

@@ -29,7 +29,8 @@ class CourierRow(Base):
 
 
 class AssignmentRow(Base):
-    """The courier of one order, fixed the first time the order is tracked while being prepared or later."""
+    """The courier of one order, as earlier versions recorded it the first time the order was tracked
+    while being prepared or later. Read, no longer written: the courier is picked from the order's id."""
 
     __tablename__ = "assignments"
 

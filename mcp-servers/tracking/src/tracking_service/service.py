@@ -14,7 +14,7 @@ from tracking_service.models import DELIVERY_PATH, Courier, OrderStatus, Timelin
 from tracking_service.orders import OrderGateway, OrderSnapshot
 
 COURIER_STATUSES: frozenset[OrderStatus] = frozenset({"preparing", "out_for_delivery", "delivered"})
-"""Statuses in which the order has a courier (assigned the first time it is seen in one)."""
+"""Statuses in which the order has a courier."""
 
 
 class TrackingService:
@@ -30,7 +30,7 @@ class TrackingService:
             raise ServiceError(ErrorCode.FORBIDDEN, "track_order needs the caller's identity")
         order = await self.orders.order(order_id, ctx)
         now = self.clock.now()
-        courier = await self.couriers.assign(order.order_id, now) if order.status in COURIER_STATUSES else None
+        courier = await self.couriers.courier_for(order.order_id) if order.status in COURIER_STATUSES else None
         eta = order.estimated_delivery_at if order.status not in ("delivered", "cancelled") else None
         eta_minutes = None if eta is None else max(0, math.ceil((eta - now).total_seconds() / 60))
         return TrackingResponse(

@@ -2,7 +2,9 @@
 
 It asks the flow's outcome handler for the reply (or the unmet precondition's reply, or the
 plug-in's reply for a required call that failed), lets the plug-in store its state back into the
-session, and returns the reply with the flow's typed data and suggestions.
+session, and returns the reply with the flow's typed data and suggestions. The reply of a turn that
+called a tool that writes is noted on the session, so that a session that cannot be saved still
+tells the user how the write went (`state.sessions`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class ConversationReplies:
             reply = self.plugin.call_failed(turn, *turn.failed)
         else:
             reply = await flow.outcome(turn)
+        if any(call.writes and call.name in turn.results for call in flow.calls()):
+            turn.session.note_write(reply.text)
         run.notes |= self.plugin.close(turn)
         data = reply.data if reply.data is not None else (turn.result(flow.data) if flow.data else None)
         return Rendered(

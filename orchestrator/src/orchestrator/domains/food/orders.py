@@ -4,6 +4,10 @@ An order is placed, or cancelled, and a profile changed, only by the `confirm` f
 `PendingAction` the user was shown: `order_proposed`, `cancel_proposed` and
 `browsing.preferences_proposed` only store it with its summary. The same
 session, cart and address give the same idempotency key, so a repeated yes is one order.
+
+A confirmed write that fails keeps the pending action unless the service refused it for good
+(`write_failure`), so the next yes tries it again; the reply says whether it did not happen or
+may have happened (a timeout), and a yes after either places at most one order.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from mcp_common.errors import ErrorBody, ErrorCode
 from orchestrator.conversation.flows import Reply, Turn, outcome
 from orchestrator.domains.food.replies import food, render
 from orchestrator.domains.food.state import CompletedAction, PendingAction
@@ -47,6 +52,23 @@ async def order_proposed(turn: Turn) -> Reply:
     return Reply(render("order_proposed", summary=summary))
 
 
+WriteFailure = Literal["refused", "retryable", "unknown"]
+
+
+UNKNOWN_OUTCOME = frozenset({ErrorCode.SERVICE_TIMEOUT, ErrorCode.SERVICE_BAD_RESPONSE, ErrorCode.INTERNAL})
+"""Failures after which the write may have happened: no answer in time, an answer that could not be
+read, a defect that may have struck after the write."""
+
+
+def write_failure(error: ErrorBody | None) -> WriteFailure:
+    """What a failed confirmed write tells: `refused`, the service said no and repeating will not change
+    that; `retryable`, it did not happen and may succeed later (the service unavailable or its database
+    read-only, a rate limit, a circuit open so it was never sent); `unknown`, it may have happened."""
+    if error is None or error.code in UNKNOWN_OUTCOME:
+        return "unknown"
+    return "retryable" if error.retryable else "refused"
+
+
 CONFIRM_CALLS = {"place_order": "place", "cancel_order": "cancel", "update_preferences": "updated"}
 """The call of the `confirm` flow that makes each pending action."""
 
@@ -70,10 +92,10 @@ async def confirmed(turn: Turn) -> Reply:
         return Reply(render("preferences_unchanged", profile=turn.result("profile") or {}))
     if data is None:
         error = turn.error(call)
-        if error is not None and not error.retryable:
+        failure = write_failure(error)
+        if failure == "refused":
             state.pending = None  # it will not succeed by repeating it; the cart stays
-        return Reply(render("confirm_failed", pending=pending, error=error,
-                            retryable=bool(error and error.retryable)))  # fmt: skip
+        return Reply(render("confirm_failed", pending=pending, error=error, failure=failure))
     if pending.action == "place_order":
         state.cart.clear()
         state.last_order_id = data.get("order_id")
