@@ -23,6 +23,7 @@ from orchestrator.llm.base import LLM
 from orchestrator.llm.prompts import PromptSet
 from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
+from orchestrator.resilience.budget import BudgetConfig
 from orchestrator.security.caller import Caller
 from orchestrator.state.cache import TieredCache
 from orchestrator.state.memory import MemoryKVStore
@@ -72,6 +73,9 @@ async def llm_engine(
     synthesis: bool = True,
     max_prompt_tools: int = 12,
     result_budget_chars: int = 6000,
+    budget_s: float | None = None,
+    budget: BudgetConfig | None = None,
+    executor: ExecutorConfig = FAST,
 ) -> Setup:
     """An Engine planning (and, with `synthesis`, answering) with `llm` over chargebee + hubspot."""
     calls: list[Call] = []
@@ -92,11 +96,12 @@ async def llm_engine(
     versions = PROMPTS.versions()
     engine = Engine(
         catalog=catalog,
-        executor=Executor(catalog, cache, FAST),
-        routes=Routes(question_route(planner, synthesizer), tool_call_route(), None),
+        executor=Executor(catalog, cache, executor),
+        routes=Routes(question_route(planner, synthesizer, budget_s=budget_s), tool_call_route(), None),
         answers=AnswerCache(cache, ttl_s=60.0, variant="|".join([planner.name, synthesizer.name, llm.name])),
         model=llm.name,
         prompt_versions=versions,
+        budget_config=budget,
     )
     return Setup(engine, calls)
 

@@ -218,6 +218,11 @@ class Settings(BaseSettings, TracingSettings, ChannelSettings):
     )
     call_timeout_s: float = Field(default=3.0, gt=0, description="Timeout of one tool call attempt.")
     deadline_s: float = Field(default=8.0, gt=0, description="Overall deadline for all tool calls of a request.")
+    budget_query_s: float = Field(
+        default=10.0, gt=0, description="Time budget of one /query (and MCP `ask`), all stages."
+    )
+    budget_message_s: float = Field(default=10.0, gt=0, description="Time budget of one conversation turn, all stages.")
+    budget_tool_call_s: float = Field(default=10.0, gt=0, description="Time budget of one MCP tool call, all stages.")
     retries: int = Field(default=2, ge=0, le=5, description="Extra attempts for read-only tools on retryable errors.")
     retry_backoff_s: float = Field(default=0.1, ge=0, description="First retry delay; doubles each attempt.")
     source_breaker_failures: int = Field(
@@ -302,6 +307,16 @@ class Settings(BaseSettings, TracingSettings, ChannelSettings):
     llm_timeout_s: float = Field(default=15.0, gt=0, description="Timeout of one model call attempt.")
     llm_retries: int = Field(default=2, ge=0, le=5, description="Extra attempts on 429, 5xx and timeouts.")
     llm_retry_backoff_s: float = Field(default=0.5, ge=0, description="First retry delay; doubles each attempt.")
+    llm_budget_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A model call (retries included) takes at most this share of what is "
+        "left of the request's budget; then the rules or templates answer.",
+    )
+    llm_min_attempt_s: float = Field(
+        default=0.5, gt=0, description="A model attempt is not started with less time left for it than this."
+    )
     llm_breaker_failures: int = Field(
         default=5, ge=1, description="Consecutive failed model calls that open the circuit (rules take over)."
     )

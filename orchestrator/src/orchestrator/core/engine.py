@@ -20,6 +20,7 @@ cached and whether a session is kept. Nothing here knows a tool, a flow or a dom
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -39,6 +40,8 @@ from orchestrator.llm.base import recorded_calls, recording_calls
 from orchestrator.observability import spans
 from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import ValidatedStep, check_plan
+from orchestrator.resilience import budget as request_budget
+from orchestrator.resilience.budget import GRACE_S, Budget, BudgetConfig
 from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
 
@@ -68,8 +71,10 @@ class Engine:
         model: str | None = None,
         prompt_versions: dict[str, str] | None = None,
         refuse_other_people: bool = False,
+        budget_config: BudgetConfig | None = None,
     ) -> None:
         self.refuse_other_people = refuse_other_people
+        self.budget_config = budget_config or BudgetConfig()
         self.catalog = catalog
         self.executor = executor
         self.routes = routes
@@ -83,10 +88,30 @@ class Engine:
         if self.refuse_other_people and isinstance(request, Question | Message):
             _refuse_other_people(request.text, caller)
         run = Run(request, caller, kind=route.kind, trace_id=_trace_id(), started=time.perf_counter())
+        if route.budget_s is None:
+            return await self._handle(route, run)
+        run.budget = budget = Budget.start(route.budget_s, self.budget_config)
+        with request_budget.within(budget):
+            limit = asyncio.timeout(budget.total_s + GRACE_S)
+            try:
+                async with limit:
+                    return await self._handle(route, run)
+            except TimeoutError:
+                if not limit.expired():
+                    raise
+                raise ServiceError(
+                    ErrorCode.SERVICE_TIMEOUT,
+                    f"the request did not finish within its {budget.total_s:g}s time budget "
+                    f"(it was at the {budget.stage} stage)",
+                ) from None
+
+    async def _handle(self, route: Route, run: Run) -> Answer:
         if not route.cache_answers or self.answers.ttl_s <= 0:
             # Answers are never kept with the cache off: nothing to look up, no request waits on another's.
             return await self._run(route, run)
         started = spans.now()
+        if run.budget is not None:
+            run.budget.stage = "answer cache"
         hit = await self.answers.lookup(run, self.catalog.version)
         spans.cache_lookup(started, hit.cache_layer if hit is not None else None)
         if hit is not None:
@@ -122,8 +147,14 @@ class Engine:
             run.llm_calls = calls
         if route.sessions is not None and run.session is not None:
             run.session.turns += 1
-            with spans.step("session save"):
-                await route.sessions.save(run.session, run.caller)
+            if run.budget is not None:
+                run.budget.stage = "session save"
+            try:
+                with spans.step("session save"):
+                    await route.sessions.save(run.session, run.caller)
+            except ServiceError:
+                self._record(run, self._answer(run, rendered))  # what was done stays on record
+                raise
         answer = self._answer(run, rendered)
         if route.cache_answers:
             decided = await self.answers.store(run, answer)
@@ -177,6 +208,7 @@ class Engine:
             fallbacks=fallbacks,
             llm_calls=run.llm_call_infos(),
             prompt_versions=self.prompt_versions,
+            budget=run.budget_trace(),
         )
         return Answer(
             answer=rendered.text,

@@ -64,6 +64,8 @@ def decision_record(
         }
     if run.stage_ms:
         record["stages_ms"] = dict(run.stage_ms)
+    if run.budget is not None and run.budget.cut:
+        record["budget_cut"] = list(run.budget.cut)
     if run.plans:
         record |= {
             "intent": answer.intent or run.plans[0].intent,

@@ -46,6 +46,18 @@ class LLMCallInfo(BaseModel):
     error: str | None = None
 
 
+class BudgetTrace(BaseModel):
+    """The request's time budget and where it ran short."""
+
+    budget_ms: float = Field(description="The request's time budget (`ORCH_BUDGET_*_S`).")
+    spent_ms: float = Field(description="How much of it the request had used when the answer was made.")
+    cut: list[str] = Field(
+        default_factory=list,
+        description="Stages the budget cut short, in order: `plan`, `intent`, `repair` or `synthesize` (a model "
+        "call stopped at its share or skipped, the fallback answered), `execute` (tool calls stopped).",
+    )
+
+
 class AnswerTrace(BaseModel):
     """How the answer was made: which planner and synthesizer, model calls, fallbacks."""
 
@@ -64,6 +76,7 @@ class AnswerTrace(BaseModel):
         "live data or a write), `not cached: hubspot.list_tickets failed`, `not cached: the answer cache is off`. "
         "Unset on an answer served from the cache.",
     )
+    budget: BudgetTrace | None = Field(default=None, description="The request's time budget and where it ran short.")
     shared_flight: bool = Field(
         default=False,
         description="The same question of the same caller was being answered when this request arrived: it "

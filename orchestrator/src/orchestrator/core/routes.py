@@ -48,6 +48,8 @@ class Route:
     renderer: Renderer
     cache_answers: bool = False
     sessions: SessionStore | None = None
+    budget_s: float | None = None
+    """The time one request of this kind may take, every stage included (None: only the stages' own limits)."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,9 @@ class ToolResult:
         return Rendered("", 1.0 if ok else 0.0, self.name, data=outcome.result if ok and outcome else None)
 
 
-def question_route(planner: Planner, synthesizer: Synthesizer) -> Route:
-    return Route("question", OneStage(planner), Synthesis(synthesizer), cache_answers=True)
+def question_route(planner: Planner, synthesizer: Synthesizer, *, budget_s: float | None = None) -> Route:
+    return Route("question", OneStage(planner), Synthesis(synthesizer), cache_answers=True, budget_s=budget_s)
 
 
-def tool_call_route() -> Route:
-    return Route("tool_call", NamedTool(), ToolResult())
+def tool_call_route(*, budget_s: float | None = None) -> Route:
+    return Route("tool_call", NamedTool(), ToolResult(), budget_s=budget_s)

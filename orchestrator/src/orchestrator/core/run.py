@@ -15,11 +15,12 @@ from typing import Any
 
 from mcp_common import tracing
 from orchestrator.core.requests import Request, ToolCall
-from orchestrator.core.results import LLMCallInfo, Source
+from orchestrator.core.results import BudgetTrace, LLMCallInfo, Source
 from orchestrator.execution.executor import SourceResult
 from orchestrator.llm.base import LLMCall
 from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import RejectedStep, ValidatedStep
+from orchestrator.resilience.budget import Budget
 from orchestrator.security.caller import Caller
 from orchestrator.state.sessions import Session
 
@@ -60,10 +61,14 @@ class Run:
     notes: dict[str, Any] = field(default_factory=dict)
     stage_ms: dict[str, float] = field(default_factory=dict)
     """Milliseconds spent per stage of the path (`session`, `plan`, `execute`, `render`), summed over stages."""
+    budget: Budget | None = None
+    """The request's time budget, when its route has one."""
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        """Add the block's duration to `stage_ms[stage]`."""
+        """Add the block's duration to `stage_ms[stage]` (and name the stage the budget is being spent on)."""
+        if self.budget is not None:
+            self.budget.stage = stage
         start = time.perf_counter()
         try:
             yield
@@ -111,6 +116,12 @@ class Run:
     def sources(self) -> list[Source]:
         """Every call made (or refused) for the request, in plan order."""
         return [_source(call) for call in self.calls]
+
+    def budget_trace(self) -> BudgetTrace | None:
+        budget = self.budget
+        if budget is None:
+            return None
+        return BudgetTrace(budget_ms=budget.total_s * 1000, spent_ms=budget.spent_ms(), cut=list(budget.cut))
 
     def llm_call_infos(self) -> list[LLMCallInfo]:
         return [LLMCallInfo.model_validate(call, from_attributes=True) for call in self.llm_calls]

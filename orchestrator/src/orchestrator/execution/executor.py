@@ -19,14 +19,15 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mcp_common import tracing
 from mcp_common.errors import ErrorBody, ErrorCode, ServiceError
 from mcp_common.wire import CallContext
 from orchestrator.observability import spans
 from orchestrator.planning.validation import ValidatedStep
-from orchestrator.resilience.guard import GuardConfig, RejectedError, SourceGuards
+from orchestrator.resilience import budget as request_budget
+from orchestrator.resilience.guard import CutShortError, GuardConfig, RejectedError, SourceGuards
 from orchestrator.security.caller import Caller
 from orchestrator.state.base import scoped_key
 from orchestrator.state.cache import ALL, TieredCache
@@ -35,6 +36,18 @@ from orchestrator.tools.catalog import Catalog
 from orchestrator.tools.source import take_service_ms
 
 logger = logging.getLogger(__name__)
+
+
+class Deadline(NamedTuple):
+    """When a request's tool calls must be over (event-loop time), and whether its budget set it earlier
+    than `deadline_s`: a call the budget cut short says nothing about its source's health."""
+
+    at: float
+    by_budget: bool
+
+    @property
+    def what(self) -> str:
+        return "the request's time budget" if self.by_budget else "the request deadline"
 
 
 @dataclass(frozen=True)
@@ -79,28 +92,34 @@ class Executor:
         self.guards = SourceGuards(config.guard)
 
     async def run(self, steps: list[ValidatedStep], caller: Caller) -> list[SourceResult]:
-        """One result per step, in step order, within the overall deadline."""
-        deadline = asyncio.get_running_loop().time() + self.config.deadline_s
-        tasks = [asyncio.create_task(self._run_step(step, caller, deadline)) for step in steps]
-        if not tasks:
+        """One result per step, in step order, within the overall deadline (and the request's budget)."""
+        if not steps:
             return []
-        _, pending = await asyncio.wait(tasks, timeout=self.config.deadline_s)
+        deadline_s, by_budget = self.config.deadline_s, False
+        budget = request_budget.current()
+        if budget is not None and (left := budget.for_tools(deadline_s)) < deadline_s:
+            deadline_s, by_budget = left, True
+        deadline = Deadline(asyncio.get_running_loop().time() + deadline_s, by_budget)
+        tasks = [asyncio.create_task(self._run_step(step, caller, deadline)) for step in steps]
+        _, pending = await asyncio.wait(tasks, timeout=deadline_s)
         for task in pending:
             task.cancel()
         results = []
         for step, task in zip(steps, tasks, strict=True):
             if task in pending:
-                error = ServiceError(ErrorCode.SERVICE_TIMEOUT, "the request deadline passed before it answered")
-                results.append(_failed(step, error, self.config.deadline_s * 1000, attempts=1))
+                error = ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{deadline.what} passed before it answered")
+                results.append(_failed(step, error, deadline_s * 1000, attempts=1))
             else:
                 results.append(task.result())
+        if by_budget and budget is not None and any(_timed_out(r) for r in results):
+            budget.mark_cut("execute")
         return results
 
-    async def _run_step(self, step: ValidatedStep, caller: Caller, deadline: float) -> SourceResult:
+    async def _run_step(self, step: ValidatedStep, caller: Caller, deadline: Deadline) -> SourceResult:
         with spans.tool_call(step) as span:
             return spans.tool_result(span, await self._step(step, caller, deadline))
 
-    async def _step(self, step: ValidatedStep, caller: Caller, deadline: float) -> SourceResult:
+    async def _step(self, step: ValidatedStep, caller: Caller, deadline: Deadline) -> SourceResult:
         start = time.perf_counter()
         key = await self._cache_key(step, caller)
         if key is None:
@@ -115,7 +134,7 @@ class Executor:
             return dataclasses.replace(result, result=shared, latency_ms=tracing.elapsed_ms(start), attempts=0)
         return result
 
-    async def _live(self, step: ValidatedStep, caller: Caller, key: str | None, deadline: float) -> SourceResult:
+    async def _live(self, step: ValidatedStep, caller: Caller, key: str | None, deadline: Deadline) -> SourceResult:
         start = time.perf_counter()
         outcome, attempts = await self._call_with_retries(step, caller, deadline)
         if step.tool.info.writes:
@@ -134,7 +153,7 @@ class Executor:
         return ok
 
     async def _call_with_retries(
-        self, step: ValidatedStep, caller: Caller, deadline: float
+        self, step: ValidatedStep, caller: Caller, deadline: Deadline
     ) -> tuple[dict[str, Any] | ServiceError, int]:
         attempts = 1 if step.tool.info.writes else 1 + self.config.retries
         delay = self.config.retry_backoff_s
@@ -142,7 +161,7 @@ class Executor:
             try:
                 return await self._call_once(step, caller, deadline), attempt
             except ServiceError as exc:
-                late = asyncio.get_running_loop().time() + delay >= deadline  # no time left for another try
+                late = asyncio.get_running_loop().time() + delay >= deadline.at  # no time left for another try
                 if not exc.retryable or attempt == attempts or isinstance(exc, RejectedError) or late:
                     return exc, attempt
                 logger.info(
@@ -153,7 +172,7 @@ class Executor:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    async def _call_once(self, step: ValidatedStep, caller: Caller, deadline: float) -> dict[str, Any]:
+    async def _call_once(self, step: ValidatedStep, caller: Caller, deadline: Deadline) -> dict[str, Any]:
         ctx = tracing.current()
         context = CallContext(
             trace_id=ctx.trace_id if ctx else None,
@@ -164,13 +183,16 @@ class Executor:
         )
         source = self.catalog.source(step.tool.service)
         take_service_ms()  # an earlier attempt's report is not this one's
-        async with self.guards.get(step.tool.service).admit(deadline):
+        async with self.guards.get(step.tool.service).admit(deadline.at, blame_deadline=not deadline.by_budget):
             # The attempt ends at its own timeout or at the request's deadline, whichever comes first.
-            ends = min(asyncio.get_running_loop().time() + self.config.call_timeout_s, deadline)
+            own = asyncio.get_running_loop().time() + self.config.call_timeout_s
+            ends = min(own, deadline.at)
             try:
                 async with asyncio.timeout_at(ends):
                     result = await source.call(step.tool.info.name, step.arguments, context)
             except TimeoutError as exc:
+                if deadline.by_budget and ends < own:  # the budget ended it, not the source's own timeout
+                    raise CutShortError(ErrorCode.SERVICE_TIMEOUT, f"{step.tool.name}: {deadline.what} passed") from exc
                 raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{step.tool.name} did not answer in time") from exc
         errors = step.tool.output_errors(result)
         if errors:
@@ -187,6 +209,10 @@ class Executor:
         scope = step.tool.info.cache_scope or step.tool.service
         generation = await self.cache.generation(caller.tenant, caller.user, (ALL, scope))
         return scoped_key("tool", tenant=caller.tenant, user=caller.user, parts=(generation, step.tool.name, args))
+
+
+def _timed_out(result: SourceResult) -> bool:
+    return result.error is not None and result.error.code is ErrorCode.SERVICE_TIMEOUT
 
 
 def _ok(step: ValidatedStep, result: dict[str, Any], ms: float, *, cached: bool, attempts: int) -> SourceResult:

@@ -35,6 +35,10 @@ class RejectedError(ServiceError):
     """A call a source's guard refused before it reached the source (circuit open, bulkhead full)."""
 
 
+class CutShortError(ServiceError):
+    """A call ended by its request's time budget before its own timeout: no verdict on the source."""
+
+
 @dataclass(frozen=True)
 class GuardConfig:
     failures: int = 3
@@ -72,11 +76,12 @@ class SourceGuard:
         return GuardState(b.state, b.opens, self.in_flight, self.max_concurrency, self.rejected)
 
     @asynccontextmanager
-    async def admit(self, deadline: float | None = None) -> AsyncIterator[None]:
+    async def admit(self, deadline: float | None = None, *, blame_deadline: bool = True) -> AsyncIterator[None]:
         """Hold a slot for one call to the source, recording its outcome in the breaker.
 
         `deadline` (event-loop time): when the request's deadline passes; a slot is waited for until
-        just before it, and a call cancelled once it has passed counts as a timeout.
+        just before it, and a call cancelled once it has passed counts as a timeout unless
+        `blame_deadline` is false (the request's budget, not the source, set that deadline).
         """
         if not self.breaker.allow():
             self.rejected += 1
@@ -96,11 +101,11 @@ class SourceGuard:
         try:
             yield
         except ServiceError as exc:
-            self._verdict(ok=exc.code not in SOURCE_FAILURES, trial=trial)
+            self._verdict(ok=None if isinstance(exc, CutShortError) else exc.code not in SOURCE_FAILURES, trial=trial)
             raise
         except asyncio.CancelledError:
-            loop = asyncio.get_running_loop()
-            self._verdict(ok=None if deadline is None or loop.time() < deadline else False, trial=trial)
+            passed = deadline is not None and asyncio.get_running_loop().time() >= deadline
+            self._verdict(ok=False if passed and blame_deadline else None, trial=trial)
             raise
         except BaseException:
             self._verdict(ok=None, trial=trial)
