@@ -81,6 +81,10 @@ ORCHESTRATOR_ROLES=(roles/aiplatform.user roles/datastore.user)
 # Cloud Build's service account: read the uploaded source, push images, write build logs.
 BUILD_ROLES=(roles/artifactregistry.writer roles/storage.objectViewer roles/logging.logWriter)
 TTL_NAMESPACES=(answer tool generation session plan)  # Firestore collections orch_<namespace> (docs/state.md)
+# Every process, as in deploy/cloudrun/<name>.yaml: started once /health/ready answers 200 (what it needs answers),
+# restarted when /health/live (no I/O) fails 3 times in a row (docs/deploy.md, probes).
+STARTUP_PROBE=httpGet.path=/health/ready,httpGet.port=8080,periodSeconds=2,timeoutSeconds=3,failureThreshold=60
+LIVENESS_PROBE=httpGet.path=/health/live,httpGet.port=8080,periodSeconds=10,timeoutSeconds=3,failureThreshold=3
 
 : "${PROJECT:?set PROJECT to the Google Cloud project id}"
 : "${REGION:?set REGION to a Cloud Run region, e.g. europe-west1}"
@@ -405,7 +409,7 @@ env_file() {
 }
 
 deploy_process() {
-  local name=$F_NAME svc flags=() secrets=() pair max=$F_MAX exists probe
+  local name=$F_NAME svc flags=() secrets=() pair max=$F_MAX exists
   svc=$(run_name "$name")
   exists=$(gc_read run services describe "$svc" --region="$REGION" --format='value(metadata.name)' || true)
   process_env | env_file >"$WORK/$svc.env.yaml"
@@ -436,9 +440,6 @@ deploy_process() {
   elif [[ -n "$exists" ]]; then
     flags+=(--clear-cloudsql-instances)
   fi
-  # Ready when /health answers; the orchestrator's /health calls every service, so a TCP check there.
-  probe=httpGet.path=/health,httpGet.port=8080
-  [[ "$name" == orchestrator ]] && probe=tcpSocket.port=8080
   # A SQLite file lives in one instance: more than one would each hold different data.
   if [[ "$F_DB" == yes && "$DATABASE" == sqlite ]]; then max=1; fi
 
@@ -448,7 +449,7 @@ deploy_process() {
     --cpu="$F_CPU" --memory="$F_MEMORY" --concurrency="$F_CONCURRENCY" \
     --min-instances="$F_MIN" --max-instances="$max" --cpu-boost --timeout="$TIMEOUT" \
     --execution-environment=gen2 --env-vars-file="$WORK/$svc.env.yaml" \
-    --startup-probe="$probe,periodSeconds=2,timeoutSeconds=2,failureThreshold=60" \
+    --startup-probe="$STARTUP_PROBE" --liveness-probe="$LIVENESS_PROBE" \
     --labels=app=mcp-orchestrator,process="$svc" "${flags[@]}"
   grant_invokers "$name"
 }

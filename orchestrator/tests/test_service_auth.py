@@ -170,7 +170,8 @@ def test_without_tokens_the_refusal_names_the_missing_role(
     _, host = metadata
     _, service_url = front_end
     env = orchestrator_env(service_url, host, ORCH_SERVICE_AUTH="none")
-    url = stack.start_orchestrator("orchestrator-no-auth", free_port(), env)
+    # Its only service refuses it: it never becomes ready, it only answers.
+    url = stack.start_orchestrator("orchestrator-no-auth", free_port(), env, ready=False)
     health = httpx.get(f"{url}/health", timeout=15).json()
     assert health["services"]["chargebee"]["status"] == "down"
     assert "roles/run.invoker" in health["services"]["chargebee"]["error"]

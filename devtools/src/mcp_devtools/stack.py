@@ -2,7 +2,8 @@
 
 Used by `mcp-dev stack` (`make run`), by the integration tests and by the benchmarks, so what the
 tests exercise is exactly what a user starts. The processes run the modules installed in the
-workspace's environment (`python -m <module>` with this interpreter).
+workspace's environment (`python -m <module>` with this interpreter). A process counts as started
+once its `GET /health/ready` answers 200 (what it needs answers: docs/deploy.md, probes).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class ServiceProcess:
 
 
 _POLL_S = 0.02
-"""Between two health polls of a starting process: a process is reported ready within this of being so."""
+"""Between two readiness polls of a starting process: a process is reported ready within this of being so."""
+READY_PATH = "/health/ready"
+LIVE_PATH = "/health/live"
 
 # In start order: a service starts after the services it calls.
 DEFAULT_SERVICES = (
@@ -82,15 +85,17 @@ class Stack:
         env: Mapping[str, str] | None = None,
         *,
         timeout_s: float = 60.0,
+        ready: bool = True,
     ) -> str:
         """One more orchestrator process on the running services (another instance of the deployment);
-        `ORCH_SERVICES` in `env` replaces them."""
+        `ORCH_SERVICES` in `env` replaces them. Waits until it is ready, or with `ready=False` only until it
+        answers (an instance started on purpose where it cannot be ready, e.g. with every service refusing it)."""
         services = {n: url for n, url in self.urls.items() if not n.startswith("orchestrator")}
         proc_env = _base_env(None) | self.caller_keys | {"ORCH_SERVICES": json.dumps(services)}
         proc_env |= dict(env or {}) | {"PORT": str(port)}
         proc_env |= _log_file_env("ORCH_", name, self.log_dir)
         _start(self, name, [sys.executable, "-m", "orchestrator"], proc_env, f"http://127.0.0.1:{port}", self.log_dir)
-        _wait_healthy(self, name, timeout_s, None)
+        _wait_healthy(self, name, timeout_s, None, READY_PATH if ready else LIVE_PATH)
         return self.urls[name]
 
     def terminate(self, name: str) -> None:
@@ -174,7 +179,13 @@ def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: s
     stack.urls[name] = url
 
 
-def _wait_healthy(stack: Stack, name: str, timeout_s: float, on_ready: Callable[[str, str], None] | None) -> None:
+def _wait_healthy(
+    stack: Stack,
+    name: str,
+    timeout_s: float,
+    on_ready: Callable[[str, str], None] | None,
+    path: str = READY_PATH,
+) -> None:
     deadline = time.monotonic() + timeout_s
     proc, url = stack.processes[name], stack.urls[name]
     # One client for all the polls: each new one builds a TLS context (~40 ms of CPU the processes starting need).
@@ -183,14 +194,14 @@ def _wait_healthy(stack: Stack, name: str, timeout_s: float, on_ready: Callable[
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up")
             try:
-                if client.get(f"{url}/health").status_code == 200:
+                if client.get(f"{url}{path}").status_code == 200:
                     if on_ready:
                         on_ready(name, url)
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(_POLL_S)
-    raise TimeoutError(f"{name} did not become healthy at {url} within {timeout_s:.0f}s")
+    raise TimeoutError(f"{name} did not answer 200 on {url}{path} within {timeout_s:.0f}s")
 
 
 def _base_env(env: Mapping[str, str] | None) -> dict[str, str]:

@@ -41,6 +41,7 @@ from orchestrator.planning.base import Planner
 from orchestrator.planning.llm import LLMPlanner, LLMPlannerConfig
 from orchestrator.planning.rules import RulePlanner
 from orchestrator.resilience.breaker import CircuitBreaker
+from orchestrator.resilience.budget import BudgetConfig
 from orchestrator.resilience.guard import GuardConfig
 from orchestrator.security.identity import Callers
 from orchestrator.security.keys import ApiKeyStore
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
         if isinstance(route, HttpRoute):  # the caller is named on /mcp only: no layer on the other routes
             route.app = McpCallerMiddleware(route.app, callers=app.state.callers)
         app.router.routes.append(route)
+    app.include_router(health.probes)  # /health/live, /health/ready: after the routes clients call
     surface.install(app, settings)  # Host allowlist, security headers, body cap, CORS
     metrics.install(app, settings)  # the request's span, metrics (ORCH_METRICS) and access log; GET /metrics
     errors.install(app, as_http_status=settings.errors_as_http_status)
@@ -144,6 +146,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.cache, app.state.llm = cache, llm
         app.state.engine = _engine(settings, catalog, cache, store, llm, prompts, plugin)
         metrics.bind(app, cache, llm, app.state.engine.executor.guards)
+        health.bind(app, store, catalog)
         channels.bind(app, store)
         mcp: LazyMcp = app.state.mcp
         refresher = asyncio.create_task(_refresh_forever(catalog, settings.catalog_refresh_s))
@@ -194,11 +197,19 @@ def _engine(
     message = None
     if plugin is not None:
         sessions = SessionStore(store, ttl_s=settings.session_ttl_s)
-        message = Route("message", FlowPlanner(plugin), ConversationReplies(plugin), sessions=sessions)
+        message = Route(
+            "message",
+            FlowPlanner(plugin),
+            ConversationReplies(plugin),
+            sessions=sessions,
+            budget_s=settings.budget_message_s,
+        )
+    question = question_route(planner, synthesizer, budget_s=settings.budget_query_s)
     return Engine(
         catalog=catalog,
         executor=executor,
-        routes=Routes(question_route(planner, synthesizer), tool_call_route(), message),
+        routes=Routes(question, tool_call_route(budget_s=settings.budget_tool_call_s), message),
+        budget_config=BudgetConfig(model_share=settings.llm_budget_share, min_model_s=settings.llm_min_attempt_s),
         answers=AnswerCache(cache, ttl_s=settings.answer_ttl_s, variant=variant),
         model=llm.name if llm else None,
         prompt_versions=versions,

@@ -33,6 +33,7 @@ from deploy_files import (
     variable_names,
 )
 
+from mcp_common.readiness_routes import LIVE_PATH, READY_PATH
 from mcp_devtools.stack import DEFAULT_SERVICES, ServiceProcess
 
 # ---------------------------------------------------------------- deploy/cloudrun/<name>.yaml
@@ -129,6 +130,17 @@ def test_every_cloud_run_variable_is_a_valid_setting(validate: Validate) -> None
         env |= {k: sample_secret(k) for k in secret_env(service)}
         assert set(env) - variable_names(process) - PLATFORM_VARIABLES == set(), process.name
         validate(process, env)
+
+
+def test_every_process_starts_on_readiness_and_is_restarted_on_liveness() -> None:
+    for process in PROCESSES:
+        startup, liveness = container(knative(process))["startupProbe"], container(knative(process))["livenessProbe"]
+        assert startup["httpGet"] == {"path": READY_PATH, "port": 8080}, process.name
+        assert liveness["httpGet"] == {"path": LIVE_PATH, "port": 8080}, process.name
+        # A readiness round lasts at most its longest check (2 s, a vendor's): the probe waits for it.
+        assert startup["timeoutSeconds"] > 2 and startup["periodSeconds"] * startup["failureThreshold"] >= 60
+        # Liveness does no I/O: only a process stuck for several periods is restarted.
+        assert liveness["timeoutSeconds"] <= liveness["periodSeconds"] and liveness["failureThreshold"] >= 3
 
 
 # ---------------------------------------------------------------- deploy/cloudrun/deploy.sh
@@ -267,3 +279,22 @@ def test_a_dependency_file_removed_by_the_workspace_install_fails_the_build(tmp_
 
     assert split.returncode == 1 and "lib/old.py" in split.stderr
     assert venv_layer("nonsense").returncode == 2
+
+
+def probe_flags(probe: dict[str, Any]) -> dict[str, str]:
+    """A YAML probe as `gcloud run deploy --*-probe` keys: `httpGet.path`, `periodSeconds`, …"""
+    flat = {f"httpGet.{k}": str(v) for k, v in probe["httpGet"].items()}
+    return flat | {k: str(v) for k, v in probe.items() if k != "httpGet"}
+
+
+def test_deploy_sh_gives_every_process_the_probes_of_its_yaml(dry_run: str) -> None:
+    by_run_name = {run_name(p.name): p for p in PROCESSES}
+    deploys = re.findall(r"^\+ gcloud .* run deploy (\S+) (.*)$", dry_run, re.M)
+    assert len(deploys) == len(PROCESSES)
+    for name, flags in deploys:
+        wanted = container(knative(by_run_name[name]))
+        for flag, kind in (("--startup-probe", "startupProbe"), ("--liveness-probe", "livenessProbe")):
+            match = re.search(rf"{flag}=(\S+)", flags)
+            assert match, (name, flag)
+            given = dict(pair.split("=", 1) for pair in match[1].replace("\\,", ",").split(","))
+            assert given == probe_flags(wanted[kind]), (name, flag)

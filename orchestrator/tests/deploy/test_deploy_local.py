@@ -22,6 +22,7 @@ from deploy_files import (
     variable_names,
 )
 
+from mcp_common.readiness_routes import READY_PATH
 from mcp_devtools.stack import DEFAULT_SERVICES
 
 # ---------------------------------------------------------------- Procfile
@@ -92,11 +93,11 @@ def test_compose_builds_every_process_from_the_one_dockerfile() -> None:
         assert args["PACKAGE"] == package_of(process.module)
 
 
-def test_compose_checks_the_health_of_every_process_and_waits_for_what_it_calls() -> None:
+def test_compose_checks_the_readiness_of_every_process_and_waits_for_what_it_calls() -> None:
     services = compose_services()
     for process in PROCESSES:
         service = services[process.name]
-        assert "http://127.0.0.1:8080/health" in " ".join(service["healthcheck"]["test"])
+        assert f"http://127.0.0.1:8080{READY_PATH}'" in " ".join(service["healthcheck"]["test"])
         called = [t for _, t in process.links] if process is not ORCHESTRATOR else [s.name for s in DEFAULT_SERVICES]
         for target in called:
             assert service["depends_on"][target]["condition"] == "service_healthy", (process.name, target)

@@ -85,6 +85,26 @@ async def test_a_service_that_is_not_listening_is_unavailable() -> None:
     assert caught.value.code == ErrorCode.SERVICE_UNAVAILABLE and caught.value.retryable
 
 
+async def test_a_service_that_drops_the_connection_once_it_has_the_call_leaves_the_outcome_unknown() -> None:
+    received = asyncio.Event()
+
+    async def read_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the request reached the service...
+        received.set()
+        writer.close()  # ...which died before answering
+
+    server = await asyncio.start_server(read_then_hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, aiohttp.ClientSession() as session:
+        source = HttpToolSource("svc", f"http://127.0.0.1:{port}", session)
+        with anyio.fail_after(5), pytest.raises(ServiceError) as caught:
+            await source.call("t", {}, CallContext())
+    assert received.is_set()
+    # Not "unavailable": that would tell a conversation that a write it sent certainly did not happen.
+    assert caught.value.code == ErrorCode.SERVICE_TIMEOUT and caught.value.retryable
+    assert caught.value.message == "svc closed the connection before answering"
+
+
 async def test_a_slow_service_times_out() -> None:
     async def slow(request: Request) -> Response:
         await asyncio.sleep(1.0)

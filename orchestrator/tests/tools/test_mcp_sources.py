@@ -101,7 +101,7 @@ async def test_a_crashed_server_is_restarted_and_the_next_call_waits_for_it(sour
     first_pid = (await source.call("whoami", {"variable": "HOME"}, CTX))["pid"]
     with pytest.raises(ServiceError) as lost:
         await source.call("crash", {}, CTX)
-    assert lost.value.code is ErrorCode.SERVICE_UNAVAILABLE and lost.value.retryable
+    assert lost.value.code is ErrorCode.SERVICE_TIMEOUT and lost.value.retryable  # it may have run
     again = await source.call("whoami", {"variable": "HOME"}, CTX)  # waits while reconnecting
     assert again["pid"] != first_pid and source.connections == 2 and source.state == "up"
     assert source.changes == ["fx"]  # type: ignore[attr-defined]  # a new process: re-list its tools

@@ -11,11 +11,16 @@ from chargebee_service.backends.base import BillingBackend
 from chargebee_service.settings import Settings
 from chargebee_service.tools import build_registry
 from mcp_common.app import create_service_app
+from mcp_common.readiness import PROBE_EMAIL, Check, answered
 
 
 def create_app(settings: Settings, *, backend: BillingBackend | None = None) -> FastAPI:
-    """The service app; `backend` defaults to the one `settings.backend` names."""
+    """The service app; `backend` defaults to the one `settings.backend` names. With the real API it is ready
+    while Chargebee answers an authenticated look-up; the demo backend needs nothing."""
     billing = backend if backend is not None else backend_from_settings(settings)
+    checks = []
+    if settings.backend == "chargebee":
+        checks.append(Check("chargebee", answered(lambda: billing.find_customer(PROBE_EMAIL)), timeout_s=2.0))
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -24,7 +29,9 @@ def create_app(settings: Settings, *, backend: BillingBackend | None = None) -> 
         finally:
             await billing.aclose()
 
-    return create_service_app(build_registry(billing), settings.service_config(), lifespan=lifespan)
+    return create_service_app(
+        build_registry(billing), settings.service_config(), lifespan=lifespan, readiness_checks=checks
+    )
 
 
 def backend_from_settings(settings: Settings) -> BillingBackend:

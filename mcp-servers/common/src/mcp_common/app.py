@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, SecretStr
 
 from mcp_common import caller_auth, heap, tracing
 from mcp_common.assertions import HEADER, AssertionVerifier, Keyring
-from mcp_common.errors import ErrorCode, ServiceError, invalid_request
+from mcp_common.body_cap import BodyCap
+from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.http_errors import error_responses, install_error_handlers
 from mcp_common.logs import redact
 from mcp_common.mcp_lazy import LazyMcp
 from mcp_common.metrics import Metrics, metrics_route
 from mcp_common.middleware import NATIVE_TELEMETRY_OFF, TelemetryMiddleware
+from mcp_common.readiness import Check, Readiness
+from mcp_common.readiness_routes import probe_routes
 from mcp_common.registry import ToolRegistry
 from mcp_common.wire import SERVER_TIMING, CallContext, CallRequest, CallResponse, ToolListing, server_timing
 
@@ -59,6 +62,11 @@ class ServiceConfig(BaseModel):
         default_factory=dict, description="Keys of caller assertions (kid → secret); empty: callers are believed."
     )
     caller_key_id: str | None = Field(default=None, description="The kid this service signs its own calls with.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body read; a larger one is answered 413 with the error envelope.",
+    )
 
     def caller_verifier(self, service: str) -> AssertionVerifier | None:
         """The verifier of assertions addressed to `service`, or None without caller keys (development)."""
@@ -67,6 +75,9 @@ class ServiceConfig(BaseModel):
 
 
 class Health(BaseModel):
+    """`GET /health`: always `ok` once the app serves, with what it serves (clients read it as before). The
+    probes are `/health/live` (the process answers) and `/health/ready` (what it needs answers)."""
+
     status: str
     service: str
     version: str
@@ -78,8 +89,13 @@ def create_service_app(
     config: ServiceConfig | None = None,
     *,
     lifespan: Lifespan | None = None,
+    readiness_checks: Sequence[Check] = (),
 ) -> FastAPI:
-    """A FastAPI app serving `registry`; `lifespan` opens and closes the service's backend."""
+    """A FastAPI app serving `registry`; `lifespan` opens and closes the service's backend.
+
+    `readiness_checks` (its database, vendor, the services it calls) make `GET /health/ready`
+    (`mcp_common.readiness`); `GET /health/live` checks nothing.
+    """
     config = config or ServiceConfig()
     mcp = LazyMcp(lambda: _build_mcp_server(registry), config.allowed_hosts)  # built on the first /mcp request
 
@@ -95,15 +111,20 @@ def create_service_app(
         version=registry.version,
         lifespan=app_lifespan,
         telemetry=NATIVE_TELEMETRY_OFF,
+        responses=error_responses(413, 500),  # any route: a body over the cap, a crash
     )
+    install_error_handlers(app, crash_message=f"the {registry.service} service failed unexpectedly")
     app.router.routes.extend(routes)
     verifier = config.caller_verifier(registry.service)
     if verifier is not None:  # the MCP endpoint names no caller: it needs an assertion as its credential
         app.add_middleware(caller_auth.McpCallerMiddleware, verifier=verifier)
+    app.add_middleware(BodyCap, max_bytes=config.max_body_bytes)
     app.state.metrics = metrics = Metrics(registry.service)  # GET /metrics: RED per route
     app.add_middleware(TelemetryMiddleware, service=registry.service, metrics=metrics)
     app.router.routes.append(metrics_route(metrics))
     _add_routes(app, registry, config, verifier)
+    app.state.readiness = readiness = Readiness(readiness_checks)
+    app.include_router(probe_routes(lambda _: readiness))  # last: the busier routes are matched first
     return app
 
 
@@ -126,7 +147,9 @@ def _add_routes(
     async def list_tools() -> ToolListing:
         return listing
 
-    @app.post("/mcp/call", response_model=CallResponse, response_model_exclude_none=True)
+    @app.post(
+        "/mcp/call", response_model=CallResponse, response_model_exclude_none=True, responses=error_responses(400)
+    )
     async def call_tool(request: CallRequest, http: Request) -> Response:
         start = time.perf_counter()
         assertion = http.headers.get(HEADER)
@@ -136,12 +159,6 @@ def _add_routes(
         # The service's own time for the call, so a caller can tell it from the network and its own time.
         timing = {SERVER_TIMING: server_timing(tracing.elapsed_ms(start))}
         return Response(body, media_type="application/json", headers=timing)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
-        error = invalid_request(exc.errors(), prefix="invalid request body: ")
-        body = CallResponse(ok=False, error=error.to_body(), service=registry.service, tool="", latency_ms=0)
-        return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=400)
 
 
 async def _call(

@@ -13,7 +13,6 @@ caller that identity arguments must name.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_common.assertions import HEADER, Assertion, AssertionVerifier
 from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.http_errors import envelope_body
 from mcp_common.registry import ToolSpec
 from mcp_common.wire import CallContext
 
@@ -98,7 +98,7 @@ class McpCallerMiddleware:
 
 
 async def _unauthorized(send: Send, message: str) -> None:
-    body = json.dumps({"error": {"code": ErrorCode.UNAUTHENTICATED.value, "message": message}}).encode()
+    body = envelope_body(ServiceError(ErrorCode.UNAUTHENTICATED, message))
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

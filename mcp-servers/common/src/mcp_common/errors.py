@@ -11,12 +11,15 @@ ServiceError(code, message)          raised by tools, adapters, the orchestrator
 
 Each transport translates `ServiceError` at exactly one boundary: `/mcp/call` into the
 `CallResponse.error` body, `/mcp` into an MCP tool error result, the orchestrator's HTTP API
-into its error body (and, when configured, an HTTP status from `http_status`).
+into its error body (and, when configured, an HTTP status from `http_status`). Whatever an HTTP app
+refuses before a call or an answer (an unreadable body, an unknown route, a wrong method, a body over
+the cap) and its crashes are answered with `ErrorEnvelope` (`mcp_common.http_errors`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -85,6 +88,15 @@ class ErrorBody(BaseModel):
     code: ErrorCode = Field(description="Machine-readable error code.")
     message: str = Field(description="Human-readable explanation, safe to show to the caller.")
     retryable: bool = Field(description="Whether retrying the same request may succeed.")
+
+
+class ErrorEnvelope(BaseModel):
+    """The body of every HTTP error answer (`mcp_common.http_errors`): what went wrong, and the trace to look
+    it up by. `/mcp/call` answers a tool's own failure as `CallResponse.error` instead."""
+
+    error: ErrorBody
+    trace_id: str = Field(description="The request's trace id (also in the `x-trace-id` header).")
+    timestamp: datetime = Field(description="When the error was answered (UTC).")
 
 
 class ServiceError(Exception):

@@ -35,7 +35,12 @@ class TelemetryMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, service: str, metrics: Metrics | None = None, quiet_paths: tuple[str, ...] = ("/health",)
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        metrics: Metrics | None = None,
+        quiet_paths: tuple[str, ...] = ("/health", "/health/live", "/health/ready"),  # probes: no access log line
     ) -> None:
         self.app = app
         self.service = service

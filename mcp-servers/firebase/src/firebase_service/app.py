@@ -12,11 +12,16 @@ from firebase_service.settings import Settings
 from firebase_service.tools import build_registry
 from mcp_common.app import create_service_app
 from mcp_common.clock import Clock
+from mcp_common.readiness import PROBE_EMAIL, Check, answered
 
 
 def create_app(settings: Settings, *, backend: AppUsersBackend | None = None, clock: Clock | None = None) -> FastAPI:
-    """The service app; `backend` defaults to the one `settings.backend` names, `clock` to the system's."""
+    """The service app; `backend` defaults to the one `settings.backend` names, `clock` to the system's. With
+    the real project it is ready while Firebase Auth answers an authenticated look-up; the demo needs nothing."""
     users = backend if backend is not None else backend_from_settings(settings)
+    checks = []
+    if settings.backend == "firebase":
+        checks.append(Check("firebase", answered(lambda: users.find_user(PROBE_EMAIL)), timeout_s=2.0))
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -25,7 +30,8 @@ def create_app(settings: Settings, *, backend: AppUsersBackend | None = None, cl
         finally:
             await users.aclose()
 
-    return create_service_app(build_registry(users, clock=clock), settings.service_config(), lifespan=lifespan)
+    registry = build_registry(users, clock=clock)
+    return create_service_app(registry, settings.service_config(), lifespan=lifespan, readiness_checks=checks)
 
 
 def backend_from_settings(settings: Settings) -> AppUsersBackend:

@@ -11,6 +11,7 @@ from hubspot_service.backends.base import CrmBackend
 from hubspot_service.settings import Settings
 from hubspot_service.tools import build_registry
 from mcp_common.app import create_service_app
+from mcp_common.readiness import PROBE_EMAIL, Check, answered
 
 
 def build_backend(settings: Settings) -> CrmBackend:
@@ -31,8 +32,12 @@ def build_backend(settings: Settings) -> CrmBackend:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The service app; its lifespan closes the backend's connections on shutdown."""
+    """The service app; its lifespan closes the backend's connections on shutdown. With the real API it is
+    ready while HubSpot answers an authenticated search; the demo backend needs nothing."""
     backend = build_backend(settings)
+    checks = []
+    if settings.backend == "hubspot":
+        checks.append(Check("hubspot", answered(lambda: backend.contact(PROBE_EMAIL)), timeout_s=2.0))
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -41,4 +46,6 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await backend.aclose()
 
-    return create_service_app(build_registry(backend), settings.service_config(), lifespan=lifespan)
+    return create_service_app(
+        build_registry(backend), settings.service_config(), lifespan=lifespan, readiness_checks=checks
+    )

@@ -13,6 +13,7 @@ from mcp_common.app import Running, create_service_app
 from mcp_common.client import ServiceClient
 from mcp_common.clock import Clock, SystemClock
 from mcp_common.db import Database
+from mcp_common.readiness_checks import PeerChecks, database_check
 from order_service.downstream import MenuGateway, ProfileGateway
 from order_service.seed import seed_demo_orders
 from order_service.service import OrderService
@@ -24,18 +25,20 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The service app; time comes from `clock` (the system clock unless a test passes one)."""
+    """The service app; time comes from `clock` (the system clock unless a test passes one). It is ready
+    while its database answers and menu and customer_profile are up."""
     clock = clock or SystemClock()
     running: Running[OrderService] = Running("order")
+    db = Database(settings.database_url)
+    tokens, signer, timeout = settings.id_tokens(), settings.caller_signer("order"), settings.downstream_timeout_s
+    menu = ServiceClient("menu", settings.menu_url, timeout_s=timeout, auth=tokens, assertions=signer)
+    profiles = ServiceClient(
+        "customer_profile", settings.customer_profile_url, timeout_s=timeout, auth=tokens, assertions=signer
+    )
+    peers = PeerChecks({"menu": settings.menu_url, "customer_profile": settings.customer_profile_url}, auth=tokens)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        tokens, signer, timeout = settings.id_tokens(), settings.caller_signer("order"), settings.downstream_timeout_s
-        menu = ServiceClient("menu", settings.menu_url, timeout_s=timeout, auth=tokens, assertions=signer)
-        profiles = ServiceClient(
-            "customer_profile", settings.customer_profile_url, timeout_s=timeout, auth=tokens, assertions=signer
-        )
         seed = partial(seed_demo_orders, now=clock.now(), timings=settings.timings) if settings.seed_demo else None
         try:
             async with db.in_service(MIGRATIONS, seed=seed):
@@ -51,5 +54,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             running.service = None
             await menu.aclose()
             await profiles.aclose()
+            await peers.aclose()
 
-    return create_service_app(build_registry(running), settings.service_config(), lifespan=lifespan)
+    checks = [database_check(db, MIGRATIONS), *peers.checks()]
+    return create_service_app(
+        build_registry(running), settings.service_config(), lifespan=lifespan, readiness_checks=checks
+    )

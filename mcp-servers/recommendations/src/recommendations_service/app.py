@@ -13,6 +13,7 @@ from mcp_common.app import create_service_app
 from mcp_common.client import ServiceClient
 from mcp_common.clock import Clock, SystemClock
 from mcp_common.db import Database
+from mcp_common.readiness_checks import PeerChecks, database_check
 from recommendations_service.downstream import Downstream
 from recommendations_service.impressions import ImpressionStore
 from recommendations_service.service import Policy, Recommender
@@ -23,7 +24,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The service app; its lifespan migrates the database and opens the downstream clients."""
+    """The service app; its lifespan migrates the database and opens the downstream clients. It is ready while
+    its database answers and menu, customer_profile and order are up."""
     db = Database(settings.database_url)
     timeout = settings.downstream_timeout_s
     tokens, signer = settings.id_tokens(), settings.caller_signer("recommendations")
@@ -38,6 +40,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         variety_window=timedelta(hours=settings.variety_window_hours),
         retention=timedelta(days=settings.impression_retention_days),
     )
+    urls = {"menu": settings.menu_url, "customer_profile": settings.customer_profile_url, "order": settings.order_url}
+    peers = PeerChecks(urls, auth=tokens)
     recommender = Recommender(downstream, ImpressionStore(db), clock or SystemClock(), policy)
 
     @asynccontextmanager
@@ -48,5 +52,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 yield
         finally:
             await downstream.aclose()
+            await peers.aclose()
 
-    return create_service_app(build_registry(recommender), settings.service_config(), lifespan=lifespan)
+    checks = [database_check(db, MIGRATIONS), *peers.checks()]
+    registry = build_registry(recommender)
+    return create_service_app(registry, settings.service_config(), lifespan=lifespan, readiness_checks=checks)

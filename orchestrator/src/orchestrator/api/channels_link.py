@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from mcp_common.emails import Email
 from orchestrator.api.deps import admit
+from orchestrator.api.errors import ANSWERING_ROUTE
 from orchestrator.api.models import ErrorResponse
 from orchestrator.channels.links import LinkStore
 from orchestrator.settings import Settings
@@ -31,8 +32,8 @@ class LinkCode(BaseModel):
 
 @router.post(
     "/channels/link",
-    response_model=LinkCode,
-    responses={200: {"model": LinkCode | ErrorResponse}},
+    response_model=LinkCode | ErrorResponse,
+    responses={200: {"description": "A code, or (in the default error mode) an error body."}, **ANSWERING_ROUTE},
     summary="Get a one-time code that links a phone number or webhook sender to your account",
 )
 async def link_code(body: LinkRequest, request: Request) -> Response:

@@ -27,6 +27,7 @@ from starlette.background import BackgroundTask
 
 from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator.api.channel_common import refused, replays_of, turns_of
+from orchestrator.api.errors import ANSWERING_ROUTE
 from orchestrator.channels.links import Sender
 from orchestrator.channels.replay import ReplayGuard
 from orchestrator.channels.slack_blocks import blocks, fallback, pressed
@@ -64,7 +65,11 @@ class SlackChannel:
         return lock
 
 
-@router.post("/events", summary="Slack Events API: direct messages to the app, and the url_verification challenge")
+@router.post(
+    "/events",
+    responses=ANSWERING_ROUTE,
+    summary="Slack Events API: direct messages to the app, and the url_verification challenge",
+)
 async def slack_events(request: Request) -> Response:
     """A `message` in the app's DM (or Slack's `url_verification` challenge), acknowledged at once."""
     body = await request.body()
@@ -89,7 +94,11 @@ async def slack_events(request: Request) -> Response:
     return await _accept(request, f"event:{event_id}", sender, event["text"], Where(channel=str(event["channel"])))
 
 
-@router.post("/commands", summary="Slack slash command (`/food show me desserts`, `/food link <code>`)")
+@router.post(
+    "/commands",
+    responses=ANSWERING_ROUTE,
+    summary="Slack slash command (`/food show me desserts`, `/food link <code>`)",
+)
 async def slack_command(request: Request) -> Response:
     """The command's text is one message; the reply goes to the command's `response_url`."""
     body = await request.body()
@@ -107,7 +116,9 @@ async def slack_command(request: Request) -> Response:
     return await _accept(request, f"command:{trigger}", sender, form.get("text", ""), Where(response_url=response_url))
 
 
-@router.post("/interactions", summary="Slack interactivity: a press of one of the reply's buttons")
+@router.post(
+    "/interactions", responses=ANSWERING_ROUTE, summary="Slack interactivity: a press of one of the reply's buttons"
+)
 async def slack_interaction(request: Request) -> Response:
     """A `block_actions` payload: the pressed button's message ("yes", "add the 2nd one") is the next turn."""
     body = await request.body()

@@ -16,6 +16,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator.api.channel_common import refused, replayed, replays_of, turns_of
+from orchestrator.api.errors import ANSWERING_ROUTE
 from orchestrator.channels.links import Sender
 from orchestrator.channels.text import plain_sms, split, with_choices
 from orchestrator.channels.turns import Turn
@@ -28,7 +29,10 @@ TWIML = "application/xml"
 @router.post(
     "/channels/twilio",
     response_class=Response,
-    responses={200: {"content": {TWIML: {}}, "description": "TwiML: the reply as one or more messages."}},
+    responses={
+        200: {"content": {TWIML: {}}, "description": "TwiML: the reply as one or more messages."},
+        **ANSWERING_ROUTE,
+    },
     summary="Twilio messaging webhook (SMS and WhatsApp)",
 )
 async def twilio_message(request: Request) -> Response:

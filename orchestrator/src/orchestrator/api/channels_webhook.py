@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from mcp_common import tracing
 from mcp_common.errors import ErrorCode, ServiceError
 from orchestrator.api.channel_common import refused, replayed, replays_of, turn_response, turns_of
+from orchestrator.api.errors import ANSWERING_ROUTE
 from orchestrator.api.models import ErrorResponse, OrchestrateResponse
 from orchestrator.channels.callback import CallbackSender
 from orchestrator.channels.config import WebhookIntegration
@@ -52,8 +53,12 @@ class Accepted(BaseModel):
 
 @router.post(
     "/channels/webhook/{integration}",
-    response_model=OrchestrateResponse,
-    responses={200: {"model": OrchestrateResponse | ErrorResponse}, 202: {"model": Accepted}},
+    response_model=OrchestrateResponse | ErrorResponse,
+    responses={
+        200: {"description": "The reply, or (in the default error mode) an error body."},
+        202: {"model": Accepted, "description": "Accepted: the result is POSTed to `callback_url`."},
+        **ANSWERING_ROUTE,
+    },
     summary="Generic signed webhook (Standard Webhooks): one conversation message",
 )
 async def webhook_message(integration: str, request: Request) -> Response:

@@ -1,4 +1,16 @@
-"""GET /health: the orchestrator and every service it depends on."""
+"""GET /health: the orchestrator and every service it depends on; GET /health/live and /health/ready: the probes.
+
+- `/health` (as before): always 200 once the app serves; `ok` or `degraded` with the topology, breakers, model
+  and cache. It calls every service (2 s each), so it is a dashboard, not a probe.
+- `/health/live`: 200 while the process answers; no I/O.
+- `/health/ready`: 200 while the orchestrator can answer, else 503 naming what failed (`mcp_common.readiness`):
+  - `state_store`: the shared store (sqlite, memory, redis, firestore) answers a read within 1 s;
+  - `catalog`: the catalog lists at least one tool (passes with no tool source configured);
+  - `tool_sources`: at least one source answers its health check within 1 s (the first answer ends the
+    check). Sources may be down while it is ready: the orchestrator answers with what is up, and says
+    what is missing.
+  Check names and reasons never name a service or a host (the route is as public as `/health`).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +19,28 @@ import dataclasses
 import time
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field
 
 from mcp_common.errors import ServiceError
+from mcp_common.readiness import Check, ProbeError, Readiness
+from mcp_common.readiness_routes import probe_routes
 from mcp_common.tracing import elapsed_ms
 from orchestrator import __version__
 from orchestrator.api.deps import EngineDep
+from orchestrator.api.errors import ANY_ROUTE
 from orchestrator.llm.factory import breaker_state
 from orchestrator.security.identity import Callers, Credentials
 from orchestrator.settings import Settings
+from orchestrator.state.base import KVStore
 from orchestrator.state.cache import TieredCache
+from orchestrator.tools.catalog import Catalog
 from orchestrator.tools.source import ToolSource
 
 router = APIRouter()
+probes = probe_routes(lambda request: request.app.state.readiness)
+"""`/health/live` and `/health/ready`, included after every other route; `bind` gives them the running app's checks."""
+_READY_KEY = "health:ready"
 
 
 class ServiceHealth(BaseModel):
@@ -77,7 +97,9 @@ class Health(BaseModel):
     )
 
 
-@router.get("/health", response_model=Health, summary="Health of the orchestrator and its services")
+@router.get(
+    "/health", response_model=Health, responses=ANY_ROUTE, summary="Health of the orchestrator and its services"
+)
 async def health(engine: EngineDep, request: Request) -> Health:
     """`ok` when every service answers its own health check and no circuit (the model's, the shared cache's,
     a source's) is open, else `degraded` (still HTTP 200: the orchestrator keeps answering with what is up)."""
@@ -136,3 +158,46 @@ async def _check(source: ToolSource, tools: int) -> ServiceHealth:
     except (ServiceError, TimeoutError) as exc:
         return ServiceHealth(status="down", tools=tools, error=str(exc) or "timeout")
     return ServiceHealth(status="ok", latency_ms=elapsed_ms(start), tools=tools)
+
+
+def bind(app: FastAPI, store: KVStore, catalog: Catalog) -> None:
+    """The readiness checks of the running app (see the module docstring)."""
+    app.state.readiness = Readiness(
+        [
+            Check("state_store", lambda: _store_answers(store)),
+            Check("catalog", lambda: _catalog_lists_tools(catalog)),
+            Check("tool_sources", lambda: _a_source_answers(catalog)),
+        ]
+    )
+
+
+async def _store_answers(store: KVStore) -> str | None:
+    await store.get(_READY_KEY)  # any answer, found or not, is the store answering
+    return None
+
+
+async def _catalog_lists_tools(catalog: Catalog) -> str | None:
+    if not catalog.sources:
+        return "no tool source configured"
+    tools = len(catalog.tools())
+    if tools == 0:
+        raise ProbeError(f"no tool listed by any of the {len(catalog.sources)} sources")
+    return f"{tools} tools"
+
+
+async def _a_source_answers(catalog: Catalog) -> str | None:
+    """Passes on the first source to answer its health check; the others are then cancelled."""
+    sources = list(catalog.sources.values())
+    if not sources:
+        return "no tool source configured"
+    pending = {asyncio.ensure_future(source.health()) for source in sources}
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            answered = [task for task in done if not task.cancelled() and task.exception() is None]
+            if answered:
+                return f"a source answered ({len(sources)} configured)"
+    finally:
+        for task in pending:
+            task.cancel()
+    raise ProbeError(f"none of the {len(sources)} tool sources answered")

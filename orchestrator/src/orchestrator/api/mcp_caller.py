@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.http_errors import envelope_body
 from orchestrator.security.caller import Caller
 from orchestrator.security.identity import USER_HEADER, Callers, Credentials
 
@@ -44,7 +44,7 @@ class McpCallerMiddleware:
 
 
 async def _reject(send: Send, exc: ServiceError, *, bearer: bool) -> None:
-    body = json.dumps({"error": exc.to_body().model_dump()}).encode()
+    body = envelope_body(exc)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if bearer or exc.code is ErrorCode.UNAUTHENTICATED:
         headers.append((b"www-authenticate", b'Bearer realm="mcp"'))

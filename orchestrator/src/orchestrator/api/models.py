@@ -6,14 +6,13 @@ bodies to them and back. `QueryResponse` is the engine's `Answer` as `/query` do
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from mcp_common.emails import Email
-from mcp_common.errors import ErrorBody
-from orchestrator.core.results import Answer, AnswerTrace, LLMCallInfo
+from mcp_common.errors import ErrorBody, ErrorEnvelope
+from orchestrator.core.results import Answer, AnswerTrace, BudgetTrace, LLMCallInfo
 
 
 class QueryRequest(BaseModel):
@@ -40,12 +39,9 @@ class QueryResponse(Answer):
     trace: QueryTrace | None = Field(default=None, description="How the answer was made.")
 
 
-class ErrorResponse(BaseModel):
-    """Returned (with HTTP 200 unless configured otherwise) when a request cannot be answered."""
-
-    error: ErrorBody
-    trace_id: str
-    timestamp: datetime
+class ErrorResponse(ErrorEnvelope):
+    """Returned (with HTTP 200 unless configured otherwise) when a request cannot be answered: the error
+    envelope every app of the workspace answers with, under the name the API has always given it."""
 
 
 class OrchestrateUser(BaseModel):
@@ -99,6 +95,7 @@ class Trace(BaseModel):
         default=None, description="Who decided the intent: `rules`, `llm`, or `rules (fallback: <reason>)`."
     )
     llm_calls: list[LLMCallInfo] = Field(default_factory=list, description="Model calls made for this turn.")
+    budget: BudgetTrace | None = Field(default=None, description="The turn's time budget and where it ran short.")
 
 
 class OrchestrateResponse(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from orchestrator.api.deps import admit
+from orchestrator.api.errors import ANSWERING_ROUTE
 from orchestrator.api.models import ErrorResponse, OrchestrateRequest, OrchestrateResponse, Span, Trace
 from orchestrator.core.requests import Message
 from orchestrator.core.results import Answer
@@ -14,8 +15,8 @@ router = APIRouter()
 
 @router.post(
     "/orchestrate",
-    response_model=OrchestrateResponse,
-    responses={200: {"model": OrchestrateResponse | ErrorResponse, "description": "A reply, or an error body."}},
+    response_model=OrchestrateResponse | ErrorResponse,
+    responses={200: {"description": "A reply, or (in the default error mode) an error body."}, **ANSWERING_ROUTE},
     summary="Continue a conversation: browse, recommend, order, track",
 )
 async def orchestrate(body: OrchestrateRequest, request: Request) -> Response:
@@ -47,5 +48,6 @@ def orchestrate_response(answer: Answer) -> OrchestrateResponse:
             spans=spans,
             intent_source=answer.intent_source,
             llm_calls=answer.trace.llm_calls if answer.trace is not None else [],
+            budget=answer.trace.budget if answer.trace is not None else None,
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from orchestrator.api.deps import admit
+from orchestrator.api.errors import ANSWERING_ROUTE
 from orchestrator.api.models import ErrorResponse, QueryRequest, QueryResponse
 from orchestrator.core.requests import Question
 
@@ -13,8 +14,8 @@ router = APIRouter()
 
 @router.post(
     "/query",
-    response_model=QueryResponse,
-    responses={200: {"model": QueryResponse | ErrorResponse, "description": "An answer, or an error body."}},
+    response_model=QueryResponse | ErrorResponse,
+    responses={200: {"description": "An answer, or (in the default error mode) an error body."}, **ANSWERING_ROUTE},
     summary="Answer a question about the user's data",
 )
 async def query(body: QueryRequest, request: Request) -> Response:

@@ -11,7 +11,7 @@ from mcp_common import tracing
 from mcp_common.assertions import AssertionSigner
 from mcp_common.auth import IdTokens
 from mcp_common.client import refused_message
-from mcp_common.errors import ErrorCode, ServiceError
+from mcp_common.errors import ErrorCode, ErrorEnvelope, ServiceError
 from mcp_common.wire import SERVER_TIMING, CallContext, CallRequest, CallResponse, ToolInfo, ToolListing, service_ms
 from orchestrator.tools.source import report_service_ms
 
@@ -53,7 +53,7 @@ class HttpToolSource:
         except ValidationError as exc:
             if status in (401, 403):  # the platform in front of the service refused us, not the service
                 raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, refused_message(self.name, status)) from exc
-            raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, f"{self.name} sent an invalid reply") from exc
+            raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, _invalid_reply(self.name, status, content)) from exc
         if reply.error is not None:
             raise ServiceError.from_body(reply.error)
         if not reply.ok or reply.result is None:
@@ -79,8 +79,10 @@ class HttpToolSource:
                 timing = response.headers.get(SERVER_TIMING)
         except TimeoutError as exc:
             raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} did not answer in time") from exc
-        except aiohttp.ClientError as exc:
+        except aiohttp.ClientConnectorError as exc:  # no connection: the request was never sent
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.name} is unreachable") from exc
+        except aiohttp.ClientError as exc:  # broken once sent: whether the call happened is unknown
+            raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} closed the connection before answering") from exc
         if status == 429:
             raise ServiceError(ErrorCode.RATE_LIMITED, f"{self.name} is rate limiting")
         if status >= 500:
@@ -90,3 +92,13 @@ class HttpToolSource:
         if status >= 400 and path != "/mcp/call":
             raise ServiceError(ErrorCode.SERVICE_BAD_RESPONSE, f"{self.name} answered {status}")
         return status, content, timing
+
+
+def _invalid_reply(name: str, status: int, content: bytes) -> str:
+    """What a reply that is no `CallResponse` says: the service's refusal of the call itself (the error envelope:
+    an unreadable body, a wrong path or method, a body over its cap), or that the reply is invalid."""
+    try:
+        refusal = ErrorEnvelope.model_validate_json(content).error
+    except ValidationError:
+        return f"{name} sent an invalid reply"
+    return f"{name} refused the call (HTTP {status}, {refusal.code.value}: {refusal.message})"

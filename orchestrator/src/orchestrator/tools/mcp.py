@@ -182,7 +182,8 @@ class McpToolSource:
             return ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} did not answer {doing} in time")
         self.last_error = _describe(exc)
         self._mark_broken()
-        return ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.name} lost its connection while {doing}")
+        # Broken mid-request: whether the server did it is unknown, which is what a timeout says too.
+        return ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} lost its connection while {doing}")
 
     def _mark_broken(self) -> None:
         self._settled.clear()
