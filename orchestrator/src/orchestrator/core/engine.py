@@ -88,14 +88,33 @@ class Engine:
         if self.refuse_other_people and isinstance(request, Question | Message):
             _refuse_other_people(request.text, caller)
         run = Run(request, caller, kind=route.kind, trace_id=_trace_id(), started=time.perf_counter())
-        if route.budget_s is None:
-            return await self._handle(route, run)
-        run.budget = budget = Budget.start(route.budget_s, self.budget_config)
+        if route.budget_s is not None:
+            run.budget = Budget.start(route.budget_s, self.budget_config)
+        if not route.cache_answers or self.answers.ttl_s <= 0:
+            # Answers are never kept with the cache off: nothing to look up, no request waits on another's.
+            return await self._bounded(route, run)
+        started = spans.now()
+        # Bounded by the shared cache's own timeout; a hit costs nothing more (the budget's clock already runs).
+        hit = await self.answers.lookup(run, self.catalog.version)
+        spans.cache_lookup(started, hit.cache_layer if hit is not None else None)
+        if hit is not None:
+            self._record(run, hit)
+            return hit
+        answer, joined = await self.answers.flight(run, lambda: self._bounded(route, run))
+        if joined:
+            self._record(run, answer)
+        return answer
+
+    async def _bounded(self, route: Route, run: Run) -> Answer:
+        """The run's answer within its time budget, when its route has one; past it + `GRACE_S`, SERVICE_TIMEOUT."""
+        budget = run.budget
+        if budget is None:
+            return await self._run(route, run)
         with request_budget.within(budget):
-            limit = asyncio.timeout(budget.total_s + GRACE_S)
+            limit = asyncio.timeout_at(budget.deadline + GRACE_S)
             try:
                 async with limit:
-                    return await self._handle(route, run)
+                    return await self._run(route, run)
             except TimeoutError:
                 if not limit.expired():
                     raise
@@ -104,23 +123,6 @@ class Engine:
                     f"the request did not finish within its {budget.total_s:g}s time budget "
                     f"(it was at the {budget.stage} stage)",
                 ) from None
-
-    async def _handle(self, route: Route, run: Run) -> Answer:
-        if not route.cache_answers or self.answers.ttl_s <= 0:
-            # Answers are never kept with the cache off: nothing to look up, no request waits on another's.
-            return await self._run(route, run)
-        started = spans.now()
-        if run.budget is not None:
-            run.budget.stage = "answer cache"
-        hit = await self.answers.lookup(run, self.catalog.version)
-        spans.cache_lookup(started, hit.cache_layer if hit is not None else None)
-        if hit is not None:
-            self._record(run, hit)
-            return hit
-        answer, joined = await self.answers.flight(run, lambda: self._run(route, run))
-        if joined:
-            self._record(run, answer)
-        return answer
 
     def _route(self, request: Request) -> Route:
         if isinstance(request, Question):
