@@ -82,7 +82,9 @@ class HttpToolSource:
         except aiohttp.ClientConnectorError as exc:  # no connection: the request was never sent
             raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, f"{self.name} is unreachable") from exc
         except aiohttp.ClientError as exc:  # broken once sent: whether the call happened is unknown
-            raise ServiceError(ErrorCode.SERVICE_TIMEOUT, f"{self.name} closed the connection before answering") from exc
+            raise ServiceError(
+                ErrorCode.SERVICE_TIMEOUT, f"{self.name} closed the connection before answering"
+            ) from exc
         if status == 429:
             raise ServiceError(ErrorCode.RATE_LIMITED, f"{self.name} is rate limiting")
         if status >= 500:
