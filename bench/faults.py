@@ -14,7 +14,7 @@ seconds (10), then mends:
            throughout (`/orchestrate`).
 
 A new orchestrator per scenario, on the production defaults of `orchestrator.settings` (deadline 8 s,
-call timeout 3 s, 2 retries, a source's circuit opening after 3 failures for 5 s, the L1 breaker after
+call timeout 3 s, 2 retries, a source's circuit opening after 3 failures for 1.5 s, the L1 breaker after
 5 for 5 s) with the caches that would hide the fault off: no tool cache and no answer cache for the source
 faults, answers kept 0.2 s for `redis` (so the load keeps reaching Redis).
 

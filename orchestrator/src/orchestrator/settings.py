@@ -232,7 +232,7 @@ class Settings(BaseSettings, TracingSettings, ChannelSettings):
         "circuit opens: calls to it then fail at once (per instance, shared by all requests).",
     )
     source_breaker_cooldown_s: float = Field(
-        default=5.0, gt=0, description="How long a source's circuit stays open before one trial call goes through."
+        default=1.5, gt=0, description="How long a source's circuit stays open before one trial call goes through."
     )
     source_max_concurrency: int = Field(
         default=32,

@@ -126,3 +126,22 @@ async def test_the_bulkhead_bounds_calls_in_flight_and_refuses_at_the_deadline()
     source.gate.set()  # slots free up: the waiting call gets one
     assert await asyncio.gather(*held, waiting) == ["ok", "ok", "ok"]
     assert guard.in_flight == 0 and guard.state().circuit == "closed" and guard.state().rejected == 1
+
+
+async def test_a_probe_still_running_a_cooldown_later_lets_one_more_through_and_its_success_closes() -> None:
+    clock, source = Clock(), Source()
+    guard = SourceGuard("crm", GuardConfig(failures=1, cooldown_s=1.5, max_concurrency=8), clock)
+    await _fail(source, guard)
+    clock.now = 1.5
+    source.gate = asyncio.Event()  # the source is slow: the first probe hangs
+    slow_probe = asyncio.create_task(source.call(guard))
+    await asyncio.sleep(0)
+    clock.now = 2.9  # less than a cooldown since that probe started: calls still fail fast
+    assert isinstance(await _fail(source, guard), RejectedError)
+    clock.now = 3.0  # a cooldown since: one more probe goes through; the source is quick again
+    source.gate = None
+    assert await source.call(guard) == "ok"
+    assert guard.state().circuit == "closed" and source.calls == 3
+    slow_probe.cancel()
+    await asyncio.gather(slow_probe, return_exceptions=True)
+    assert guard.state().circuit == "closed"

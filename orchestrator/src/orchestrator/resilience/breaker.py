@@ -3,9 +3,13 @@
 ```
 closed ──(`failures` failed calls in a row)──▶ open ──(cooldown elapsed)──▶ half_open
   ▲                                             ▲                              │ one trial call
-  └──────────────────── trial succeeds ─────────┼──────────────────────────────┤
+  └──────────────────── trial succeeds ─────────┼──────────────────────────────┤   per cooldown
                                                 └──────── trial fails ─────────┘
 ```
+
+Half-open lets one trial call start per cooldown: calls arriving while it runs fail fast, but a trial
+still running a whole cooldown later lets one more through, so a dependency that was slow when the
+first trial started and is quick again is not kept open until that trial's timeout.
 
 Used around the model (`llm.resilient`), around the shared cache (`state.cache`) and around each tool
 source (`resilience.guard`).
@@ -35,6 +39,7 @@ class CircuitBreaker:
         self._consecutive = 0
         self._opened_at = 0.0
         self._trial_running = False
+        self._trial_started_at = 0.0
         self.opens = 0
         """How many times the circuit has opened since start (a metric)."""
 
@@ -46,16 +51,17 @@ class CircuitBreaker:
         return self._state
 
     def allow(self) -> bool:
-        """Whether a call may go ahead now; in `half_open` only the first caller gets the trial."""
+        """Whether a call may go ahead now; in `half_open` one caller per cooldown gets a trial."""
         if self._state == "open":
             if not self._cooled_down():
                 return False
             self._state = "half_open"
             self._trial_running = False
         if self._state == "half_open":
-            if self._trial_running:
+            if self._trial_running and self._clock() - self._trial_started_at < self.cooldown_s:
                 return False
             self._trial_running = True
+            self._trial_started_at = self._clock()
         return True
 
     def success(self) -> None:

@@ -42,7 +42,7 @@ class CutShortError(ServiceError):
 @dataclass(frozen=True)
 class GuardConfig:
     failures: int = 3
-    cooldown_s: float = 5.0
+    cooldown_s: float = 1.5
     max_concurrency: int = 32
 
 
