@@ -129,7 +129,7 @@ class FaultProxy:
             return upstream
         if mode == "delay":
             await asyncio.sleep(self.delay_s)
-        if upstream is None:
+        if upstream is None or upstream[0].at_eof():  # none yet, or the service closed it while idle
             upstream = await asyncio.open_connection("127.0.0.1", self.upstream_port, limit=_HEAD_LIMIT)
             writers.append(upstream[1])
         upstream[1].write(request)
