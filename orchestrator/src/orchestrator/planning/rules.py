@@ -193,14 +193,18 @@ class RulePlanner:
                 or self._noun_within(left, right, whole, index)
             ):
                 continue  # "m-01, m-57 and m-54", "2 samosas and a lassi": a list of ids or dishes is one argument
-            first, second = self.score(left, index), self.score(right, index)
-            if (
-                self._confident(first)
-                and self._confident(second)
-                and first.ranked[0][1] is not second.ranked[0][1]
-                and (not self._confident(whole) or min(first.best, second.best) >= whole.best * 0.6)
+            first = self.score(left, index)
+            if not self._confident(first):
+                continue
+            second, rest = self.score(right, index), self._parts(right, index, depth + 1)
+            if not self._confident(second):  # "b status, c status": the right side may itself be a list
+                if len(rest) < 2 or not all(self._confident(part) for part in rest):
+                    continue
+                second = rest[0]
+            if first.ranked[0][1] is not second.ranked[0][1] and (
+                not self._confident(whole) or min(first.best, second.best) >= whole.best * 0.6
             ):
-                return [first, *self._parts(right, index, depth + 1)]
+                return [first, *rest]
         return [whole]
 
     def _noun_within(self, left: str, right: str, whole: Scored, index: ToolIndex) -> bool:
