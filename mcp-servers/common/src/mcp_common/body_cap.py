@@ -43,13 +43,13 @@ class BodyCap:
                 declared = value
                 break
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self.refuse(scope, receive, send)
         elif declared or scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, send)
         else:
-            await self._limited(scope, receive, send)
+            await self.limited(scope, receive, send)
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The app, reading at most `max_bytes` of a body of undeclared length."""
         received = 0
         exceeded = responded = False
@@ -79,9 +79,10 @@ class BodyCap:
             if not exceeded or responded:
                 raise
         if exceeded and not responded:
-            await self._refuse(scope, receive, send)
+            await self.refuse(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The 413, closing the connection: the rest of the body is not read."""
         error = ServiceError(ErrorCode.PAYLOAD_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes")
         response = envelope_response(error, 413)
         response.headers["connection"] = "close"  # the rest of the body is not read

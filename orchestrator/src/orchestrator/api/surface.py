@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mcp_common.body_cap import BodyCap
 from mcp_common.errors import ErrorCode, ServiceError
-from orchestrator.api.errors import error_response
+from orchestrator.api.errors import MISDIRECTED, error_response
 from orchestrator.settings import Settings
 
 # Browser origins on this machine, any port: the development default of ORCH_CORS_ORIGINS.
@@ -32,7 +32,6 @@ LOOPBACK_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
 CORS_HEADERS = ("content-type", "authorization", "traceparent", "mcp-protocol-version", "mcp-session-id")
 DEV_CORS_HEADERS = ("x-user-email",)
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-MISDIRECTED = 421
 _DATA_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _DOCS_CSP = b"frame-ancestors 'none'"  # the docs pages load Swagger UI / ReDoc from a CDN
 
@@ -45,13 +44,6 @@ def docs_enabled(settings: Settings) -> bool:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add `SurfaceMiddleware` for these settings to `app`."""
     app.add_middleware(SurfaceMiddleware, settings=settings)
-
-
-class PayloadTooLarge(HTTPException):
-    """Raised from `receive` once the body passes the cap; the response is replaced by the 413 anyway."""
-
-    def __init__(self) -> None:
-        super().__init__(413, "the request body is too large")
 
 
 class HostPatterns:
@@ -85,8 +77,9 @@ class SurfaceMiddleware:
         self.app = app
         self.hosts = HostPatterns(settings.allowed_hosts)
         self.max_bytes = settings.max_body_bytes
+        self.cap = BodyCap(app, max_bytes=settings.max_body_bytes)  # its two halves, after one scan of the headers
         self.cors = CORSMiddleware(
-            self._limited,
+            self.cap.limited,
             allow_origins=settings.cors_origins,
             allow_origin_regex=LOOPBACK_ORIGINS if development and not settings.cors_origins else None,
             allow_methods=["GET", "POST"],
@@ -133,52 +126,14 @@ class SurfaceMiddleware:
             await error_response(error, as_http_status=True, status=MISDIRECTED)(scope, receive, send_with_headers)
             return
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send_with_headers)
+            await self.cap.refuse(scope, receive, send_with_headers)
             return
         if origin:
             await self.cors(scope, receive, send_with_headers)
         elif declared or scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, send_with_headers)  # the server reads no more than declared
         else:
-            await self._limited(scope, receive, send_with_headers)
-
-    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The app, reading at most `max_bytes` of a body of undeclared length."""
-        received = 0
-        exceeded = responded = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, exceeded
-            if exceeded:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    exceeded = True
-                    raise PayloadTooLarge
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal responded
-            if exceeded and not responded:
-                return  # whatever the app answers to the cut-off body, the answer is the 413
-            responded = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not exceeded or responded:
-                raise
-        if exceeded and not responded:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = ServiceError(ErrorCode.PAYLOAD_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes")
-        response = error_response(error, as_http_status=True)
-        response.headers["connection"] = "close"  # the rest of the body is not read
-        await response(scope, receive, send)
+            await self.cap.limited(scope, receive, send_with_headers)
 
 
 def _header(scope: Scope, name: bytes) -> str:
