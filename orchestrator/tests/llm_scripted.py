@@ -1,7 +1,9 @@
-"""A scripted `LLM` for engine tests: answers from a list (or a function of the request), records requests."""
+"""Test models: a scripted `LLM` answering from a list (or a function of the request), recording requests;
+a hanging one that never answers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -42,3 +44,22 @@ class ScriptedLLM:
 
     def purposes(self) -> list[str]:
         return [r.purpose for r in self.requests]
+
+
+class HangingLLM:
+    """A model endpoint that accepts every call and never answers; counts the calls it was sent."""
+
+    name = "hanging:test"
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.calls = 0
+
+    async def generate(self, request: LLMRequest) -> LLMResponse:
+        self.calls += 1
+        self.started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        return None

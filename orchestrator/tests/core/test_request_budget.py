@@ -9,6 +9,7 @@ import time
 import anyio
 import pytest
 from llm_engine_fixtures import ADA, llm_engine
+from llm_scripted import HangingLLM
 from orch_fakes import ScriptedSource, hangs, returns, tool_info
 
 from mcp_common.errors import ErrorCode, ServiceError
@@ -18,7 +19,7 @@ from orchestrator.core.requests import Question
 from orchestrator.core.routes import Route, Routes, Synthesis, tool_call_route
 from orchestrator.core.run import Run
 from orchestrator.execution.executor import Executor, ExecutorConfig
-from orchestrator.llm.base import LLMRequest, LLMResponse, recording_calls
+from orchestrator.llm.base import LLMRequest, recording_calls
 from orchestrator.llm.resilient import ResilientLLM
 from orchestrator.planning.base import Plan
 from orchestrator.planning.validation import ValidatedStep
@@ -32,23 +33,6 @@ from orchestrator.synthesis.templates import TemplateSynthesizer
 from orchestrator.tools.catalog import Catalog
 
 REQUEST = LLMRequest(system="s", prompt="p", purpose="plan")
-
-
-class HangingLLM:
-    """A model endpoint that accepts every call and never answers."""
-
-    name = "hanging:test"
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def generate(self, request: LLMRequest) -> LLMResponse:
-        self.calls += 1
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    async def aclose(self) -> None:
-        return None
 
 
 def hanging_model(failures: int = 100) -> tuple[ResilientLLM, HangingLLM]:

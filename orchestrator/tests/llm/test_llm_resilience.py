@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from llm_fakes import ManualMonotonic, RecordedSleeps
-from llm_scripted import ScriptedLLM
+from llm_scripted import HangingLLM, ScriptedLLM
 from pydantic import SecretStr
 
 from mcp_common.errors import ErrorCode, ServiceError
@@ -19,21 +19,6 @@ from orchestrator.resilience.breaker import CircuitBreaker
 from orchestrator.settings import Settings
 
 REQUEST = LLMRequest(system="s", prompt="p", purpose="intent")
-
-
-class HangingLLM:
-    name = "hanging:test"
-
-    def __init__(self) -> None:
-        self.started = asyncio.Event()
-
-    async def generate(self, request: LLMRequest) -> LLMResponse:
-        self.started.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    async def aclose(self) -> None:
-        return None
 
 
 class BrokenLLM:
