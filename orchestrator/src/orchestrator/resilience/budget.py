@@ -60,8 +60,7 @@ class Budget:
 
     def for_model(self) -> float:
         """Seconds a model call starting now may take, retries included (0 when too little is left)."""
-        left = self.remaining() - self.config.reserve_s
-        allowed = min(left * self.config.model_share, left)
+        allowed = (self.remaining() - self.config.reserve_s) * self.config.model_share
         return allowed if allowed >= self.config.min_model_s else 0.0
 
     def for_tools(self, deadline_s: float) -> float:
