@@ -3,6 +3,8 @@
 - `postgres` (session): a real PostgreSQL server, or the test is skipped when the binaries are
   missing; with `REQUIRE_POSTGRES=1` (as in CI) a missing server fails instead of skipping.
 - `database_url` (parametrised `sqlite` / `postgresql`): a fresh, empty database per test.
+- `lockable_database` (parametrised the same way): a fresh database set up through `.url`, then made to
+  refuse every write by `.lock()`, which gives the URL to use from then on.
 - `redis_server` (session): a real `redis-server` on loopback (`REQUIRE_REDIS=1` fails when missing).
 - `firestore_emulator` (session): the npm Firestore emulator on loopback, as `FirestoreEmulator`
   (`.host` is the `FIRESTORE_EMULATOR_HOST` value; `REQUIRE_FIRESTORE=1` fails when missing).
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -53,6 +56,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
+@dataclass(frozen=True)
+class LockableDatabase:
+    """A database to set up at `url`, then lock: `lock()` makes it refuse every write and gives the URL to use
+    (SQLite: the same file opened read-only; PostgreSQL: `default_transaction_read_only`, the same URL)."""
+
+    url: str
+    lock: Callable[[], str]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def lockable_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LockableDatabase]:
+    """A new database on each backend that a test can make read-only."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        yield LockableDatabase(
+            f"sqlite+aiosqlite:///{path}", lambda: f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+        )
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    url = server.create_database(name)
+
+    def lock() -> str:
+        server.set_read_only(name)
+        return url
+
+    yield LockableDatabase(url, lock)
+    server.set_read_only(name, False)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from order_world import ADA, Peers, call, cart, order_settings, serve_order, ser
 
 from mcp_common.clock import ManualClock
 from mcp_devtools.postgres import PostgresServer
+from mcp_devtools.pytest_plugin import LockableDatabase
 
 
 @pytest.fixture(scope="module")
@@ -84,30 +84,13 @@ async def test_a_running_service_whose_database_turns_read_only_still_answers_ev
     assert cancelled["ok"] and cancelled["result"]["status"] == "cancelled"
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def read_only_url(request: pytest.FixtureRequest, tmp_path: Path, peers: Peers) -> Iterator[tuple[str, str]]:
-    """(the URL to set the database up with, the URL of the same database refusing every write)."""
-    if request.param == "sqlite":
-        path = tmp_path / "order.db"
-        yield f"sqlite+aiosqlite:///{path}", f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    url = server.create_database(name)
-    yield url, url
-    server.set_read_only(name, False)
-
-
 async def test_a_service_started_on_a_read_only_database_answers_every_read_and_refuses_writes(
-    http: httpx.AsyncClient, read_only_url: tuple[str, str], peers: Peers, request: pytest.FixtureRequest
+    http: httpx.AsyncClient, lockable_database: LockableDatabase, peers: Peers
 ) -> None:
-    writable, read_only = read_only_url
     clock = ManualClock()
-    with serve_order(order_settings(writable, peers, seed_demo=True), clock) as url:
+    with serve_order(order_settings(lockable_database.url, peers, seed_demo=True), clock) as url:
         order_id = (await call(http, url, "create_order", cart(("m-09", 2)), ADA))["result"]["order_id"]
-    if writable == read_only:
-        server: PostgresServer = request.getfixturevalue("postgres")
-        server.set_read_only(writable.rsplit("/", 1)[1])
+    read_only = lockable_database.lock()
     clock.advance(40)
     with serve_order(order_settings(read_only, peers, seed_demo=True), clock) as url:
         reads = await _reads(http, url, order_id)
