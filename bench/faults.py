@@ -107,9 +107,6 @@ class Services:
 
     stack: Stack
     keys: dict[str, str]
-    log_dir: Path
-    later: contextlib.ExitStack
-    chargebee: Stack
 
     @property
     def chargebee_port(self) -> int:
@@ -127,14 +124,7 @@ class Services:
             await asyncio.to_thread(self.stack.terminate, name)
 
     async def restart_chargebee(self) -> None:
-        again = run_stack(
-            services=tuple(s for s in SERVICES if s.name == VICTIM),
-            ports={VICTIM: self.chargebee_port},
-            env=self.keys,
-            log_dir=self.log_dir,
-            orchestrator=False,
-        )
-        self.chargebee = await asyncio.to_thread(self.later.enter_context, again)
+        await asyncio.to_thread(self.stack.restart, VICTIM)
 
 
 @contextlib.asynccontextmanager
@@ -148,20 +138,20 @@ async def services(log_dir: Path) -> AsyncIterator[Services]:
             later.enter_context,
             run_stack(services=SERVICES, ports=ports, env=keys, log_dir=log_dir, orchestrator=False),
         )
-        yield Services(stack, keys, log_dir, later, stack)
+        yield Services(stack, keys)
 
 
 def faults(kind: str, up: Services, proxy: FaultProxy, slow_s: float) -> tuple[Callable[[], Awaitable[None]], ...]:
     """How to break chargebee for `kind`, and how to mend it."""
 
     def pid() -> int:
-        return up.chargebee.processes[VICTIM].pid
+        return up.stack.processes[VICTIM].pid
 
     async def signal_it(number: int) -> None:
         os.kill(pid(), number)
 
     async def kill() -> None:
-        up.chargebee.stop(VICTIM)
+        up.stack.stop(VICTIM)
 
     table: dict[str, tuple[Callable[[], Awaitable[None]], ...]] = {
         "frozen": (lambda: signal_it(signal.SIGSTOP), lambda: signal_it(signal.SIGCONT)),

@@ -71,12 +71,21 @@ class Stack:
     log_dir: Path | None = None
     caller_keys: dict[str, str] = field(default_factory=dict, repr=False)
     """The caller-assertion key variables every process of this run is given (`caller_key_env`)."""
+    commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict, repr=False)
+    """How each process was started (argv, environment): what `restart` starts again."""
 
     def stop(self, name: str) -> None:
         """Kill one process abruptly (as a crash would)."""
         proc = self.processes[name]
         proc.kill()
         proc.wait(10)
+
+    def restart(self, name: str, *, timeout_s: float = 60.0) -> None:
+        """Start a process that was stopped again as it was started (command, environment, port); waits until
+        it is ready, as a restarted instance is put back in rotation."""
+        argv, env = self.commands[name]
+        _start(self, name, argv, env, self.urls[name], self.log_dir)
+        _wait_healthy(self, name, timeout_s, None)
 
     def start_orchestrator(
         self,
@@ -177,6 +186,7 @@ def _start(stack: Stack, name: str, argv: list[str], env: dict[str, str], url: s
         out = (log_dir / f"{name}.log").open("ab")
     stack.processes[name] = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     stack.urls[name] = url
+    stack.commands[name] = (argv, env)
 
 
 def _wait_healthy(

@@ -29,7 +29,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -90,10 +89,6 @@ class Services:
 
     stack: Stack
     keys: dict[str, str]
-    log_dir: Path
-    later: contextlib.ExitStack
-    chargebee: Stack
-    """The stack whose process is the live chargebee: `stack`, or the one that started it again."""
 
     @property
     def chargebee_port(self) -> int:
@@ -101,14 +96,7 @@ class Services:
 
     async def restart_chargebee(self) -> None:
         """Start chargebee again on its port; returns once it is ready (started off the event loop)."""
-        again = run_stack(
-            services=tuple(s for s in DEFAULT_SERVICES if s.name == VICTIM),
-            ports={VICTIM: self.chargebee_port},
-            env=self.keys,
-            log_dir=self.log_dir,
-            orchestrator=False,
-        )
-        self.chargebee = await asyncio.to_thread(self.later.enter_context, again)
+        await asyncio.to_thread(self.stack.restart, VICTIM)
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +106,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     both = tuple(s for s in DEFAULT_SERVICES if s.name in (VICTIM, HEALTHY))
     logs = tmp_path_factory.mktemp("source-faults")
     ports = {s.name: free_port() for s in both}
-    with (
-        run_stack(services=both, ports=ports, env=keys, log_dir=logs, orchestrator=False) as stack,
-        contextlib.ExitStack() as later,
-    ):
-        yield Services(stack, keys, logs, later, stack)
+    with run_stack(services=both, ports=ports, env=keys, log_dir=logs, orchestrator=False) as stack:
+        yield Services(stack, keys)
 
 
 @dataclass
@@ -136,7 +121,7 @@ class Victim:
     """When the fault began to end (a restarted process may answer before it is reported ready)."""
 
     def _pid(self) -> int:
-        return self.services.chargebee.processes[VICTIM].pid
+        return self.services.stack.processes[VICTIM].pid
 
     async def freeze(self) -> None:
         os.kill(self._pid(), signal.SIGSTOP)
@@ -148,7 +133,7 @@ class Victim:
         self.frozen = False
 
     async def kill(self) -> None:
-        self.services.chargebee.stop(VICTIM)
+        self.services.stack.stop(VICTIM)
 
     async def restart(self) -> None:
         self.mending = time.monotonic()
