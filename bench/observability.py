@@ -1,9 +1,14 @@
 """Benchmark: what observability costs on the hot path, each variant against the baseline, in one run.
 
-Cached `POST /query` under `wrk -t1 -c32 --latency` with the server as the limit: one orchestrator
-per variant (an entry of `VARIANTS`: label → environment), all on one chargebee service, answers
-cached; rounds interleaved with the order flipped every other round. Server and wrk CPU are printed
-beside each run, and each variant's req/s as a ratio of the first variant's.
+Cached `POST /query` under `wrk -t1 -c32 --latency` with the server as the limit: `--replicas`
+orchestrators per variant (an entry of `variants`: label → environment), all on one chargebee service,
+answers cached; rounds interleaved with the order flipped every other round. Server and wrk CPU are
+printed beside each run, and each variant's req/s as a ratio of the first variant's.
+
+Two processes with identical settings differ by a few per cent for as long as they live (memory
+layout, where the allocator put things), so one process per variant measures its layout as much as
+its settings. Each variant is therefore the mean of its replicas in each round, and every process
+runs with the same `PYTHONHASHSEED`; the ratio is the median over rounds of the per-round ratios.
 
 - `all off`: `ORCH_TRACES_EXPORTER=none` (spans are still created, for the ids), `ORCH_METRICS=off`.
 - `all off, second process`: the same settings in another process: the noise floor of the ratios (two
@@ -22,8 +27,8 @@ Server CPU counts the orchestrator's child processes too (the exporter process i
 share of its samples spent in Prometheus metrics and in OpenTelemetry spans (creation, processors,
 shipping): the cost of each part without the run-to-run noise of throughput.
 
-Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5] [--first N] [--profile]
-       [--markdown FILE]
+Usage: uv run --frozen python bench/observability.py [--rounds 6] [--duration 5] [--first N] [--replicas 2]
+       [--profile] [--markdown FILE]
 """
 
 from __future__ import annotations
@@ -71,17 +76,23 @@ def variants(sink: str) -> dict[str, dict[str, str]]:
     }
 
 
-def start_stack(processes: Processes, sink: str, only: int | None) -> dict[str, tuple[str, int]]:
+def start_stack(processes: Processes, sink: str, only: int | None, replicas: int) -> dict[str, tuple[str, int]]:
+    """`replica label` → (URL, pid): `replicas` orchestrators per variant, replica names `<label> #<n>`."""
     common = orchestrator_env(start_billing(processes))
     targets: dict[str, tuple[str, int]] = {}
     for label, extra in list(variants(sink).items())[:only]:
-        port = free_port()
-        env = common | extra | {"PORT": str(port)}
-        name = label.replace(" ", "-")
-        pid = processes.start(name, [sys.executable, "-m", "orchestrator"], env, REPO,
-                              f"http://127.0.0.1:{port}/health")  # fmt: skip
-        targets[label] = (f"http://127.0.0.1:{port}/query", pid)
+        for number in range(1, replicas + 1):
+            port = free_port()
+            env = common | extra | {"PORT": str(port), "PYTHONHASHSEED": "0"}
+            name = f"{label} #{number}"
+            pid = processes.start(name.replace(" ", "-"), [sys.executable, "-m", "orchestrator"], env, REPO,
+                                  f"http://127.0.0.1:{port}/health")  # fmt: skip
+            targets[name] = (f"http://127.0.0.1:{port}/query", pid)
     return targets
+
+
+def variant_of(name: str) -> str:
+    return name.rpartition(" #")[0]
 
 
 def main() -> None:
@@ -91,22 +102,22 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--first", type=int, help="run only the first N variants (the baseline is the first)")
     parser.add_argument("--profile", action="store_true", help="py-spy shares of metrics and spans per variant")
+    parser.add_argument("--replicas", type=int, default=2, help="orchestrator processes per variant")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, otlp_receiver() as (sink, received):
         work = Path(tmp)
         processes = Processes(work)
         lua = query_lua(work / "query.lua", QUESTION)
         try:
-            targets = start_stack(processes, sink, args.first)
+            targets = start_stack(processes, sink, args.first, max(1, args.replicas))
             for url, _pid in targets.values():
                 warm_cache(url, QUESTION)
-            scripted = {label: (url, pid, lua) for label, (url, pid) in targets.items()}
+            scripted = {name: (url, pid, lua) for name, (url, pid) in targets.items()}
             runs = interleaved_rounds(processes, scripted, args.rounds, args.duration)
             shares = {}
-            if args.profile:
-                shares = {
-                    label: profile(url, pid, lua, work, args.duration) for label, (url, pid, lua) in scripted.items()
-                }
+            if args.profile:  # the first replica of each variant
+                shares = {variant_of(name): profile(url, pid, lua, work, args.duration)
+                          for name, (url, pid, lua) in scripted.items() if name.endswith(" #1")}  # fmt: skip
         finally:
             processes.stop_all()
     report = _report(runs, args, exported=sum(len(body) for _, body in received))
@@ -155,7 +166,21 @@ def _profile_table(shares: dict[str, dict[str, float]]) -> str:
     return "\n".join(["Share of the server's py-spy samples (one more wrk run per variant, 500 Hz)", "", *rows])
 
 
-def _report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace, *, exported: int) -> str:
+def by_variant(runs: dict[str, list[dict[str, float]]]) -> dict[str, list[dict[str, float]]]:
+    """Replica runs → one run per variant and round: the mean of its replicas' figures in that round."""
+    grouped: dict[str, list[list[dict[str, float]]]] = {}
+    for name, replica_runs in runs.items():
+        grouped.setdefault(variant_of(name), []).append(replica_runs)
+    return {
+        label: [{key: statistics.fmean(run[key] for run in round_runs) for key in round_runs[0]}
+                for round_runs in zip(*replicas, strict=True)]
+        for label, replicas in grouped.items()
+    }  # fmt: skip
+
+
+def _report(replica_runs: dict[str, list[dict[str, float]]], args: argparse.Namespace, *, exported: int) -> str:
+    runs = by_variant(replica_runs)
+
     def med(label: str, name: str) -> float:
         return statistics.median(run[name] for run in runs[label])
 
@@ -173,16 +198,18 @@ def _report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace, *
         rows.append(
             f"| {label} | {med(label, 'rps'):.0f} | {med(label, 'p50'):.2f} | {med(label, 'p99'):.2f} |"
             f" {med(label, 'server'):.0f} | {med(label, 'wrk'):.0f} | {cpu_us(label):.0f} |"
-            f" {med(label, 'rps') / med(base, 'rps'):.3f} |"
+            f" {statistics.median(ratios):.3f} |"
         )
         if label != base:
             notes.append(
                 f"- {label} / {base}: req/s per round {min(ratios):.3f}-{max(ratios):.3f};"
                 f" CPU per request {cpu_us(label) / cpu_us(base):.3f}×"
             )
+    replicas = len(replica_runs) // len(runs)
     return "\n".join(
         [
-            f"Cached POST /query, wrk -t1 -c32 -d{args.duration:g}s, median of {args.rounds} interleaved rounds",
+            f"Cached POST /query, wrk -t1 -c32 -d{args.duration:g}s, {replicas} processes per variant (their mean"
+            f" in each round), median of {args.rounds} interleaved rounds; the ratio: median of the per-round ratios",
             "",
             *rows,
             "",

@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
+
+from mcp_common.tallies import SplitHistogram
 
 OTHER = "other"
 """The label value of anything outside a bounded set: an unmatched route, an unknown tenant."""
@@ -39,22 +41,15 @@ class Metrics:
     def __init__(self, service: str) -> None:
         self.service = service
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
-            "http_requests_total",
-            "HTTP requests served, by route template, method and status code.",
-            ["service", "route", "method", "status"],
-            registry=self.registry,
-        )
-        self.duration = Histogram(
+        # One row per (route, method, status) for both: one write per request.
+        self.http = SplitHistogram(
             "http_request_duration_seconds",
             "Time to serve an HTTP request (to the end of its response), by route template and method.",
-            ["service", "route", "method"],
+            ["service", "route", "method", "status"],
+            counter=("http_requests_total", "HTTP requests served, by route template, method and status code."),
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
-        # The labelled children of the two HTTP instruments, by (route, method, status): `labels()` costs
-        # more than the update itself.
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
@@ -69,15 +64,8 @@ class Metrics:
 
     def record(self, scope: Scope, arrived: Scope, status: int, seconds: float) -> None:
         """Count and time one served request; `arrived` is its type, path and method as they arrived."""
-        labels = (route_template(scope, arrived), _method(scope["method"]), status)
-        children = self._children.get(labels)
-        if children is None:  # bounded: routes × methods × statuses, each from a fixed set
-            route, method, _ = labels
-            children = (self.requests.labels(self.service, route, method, str(status)),
-                        self.duration.labels(self.service, route, method))  # fmt: skip
-            self._children[labels] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        route = route_template(scope, arrived)
+        self.http.observe((self.service, route, _method(scope["method"]), _STATUS.get(status) or str(status)), seconds)
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -94,6 +82,7 @@ def current() -> Metrics | None:
     return _current.get()
 
 
+_STATUS = {code: str(code) for code in range(100, 600)}
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 

@@ -56,7 +56,7 @@ class TelemetryMiddleware:
         parent = tracing.extract(headers)
         status = 500
         method = scope["method"]
-        arrived = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", ""), "method": method}
+        path, root_path = scope["path"], scope.get("root_path", "")  # as they arrived: a mount changes the scope
         span = tracing.tracer().start_span(method, parent, kind=SpanKind.SERVER)
         trace_id = trace.format_trace_id(span.get_span_context().trace_id).encode()
 
@@ -77,6 +77,7 @@ class TelemetryMiddleware:
                 _end(span, scope, status)
                 if metrics is not None and token is not None:
                     metrics.leave(token)
+                    arrived = {"type": "http", "path": path, "root_path": root_path, "method": method}
                     metrics.record(scope, arrived, status, time.perf_counter() - start)
                 if scope["path"] not in self.quiet_paths and logger.isEnabledFor(logging.INFO):
                     logger.info(
@@ -96,13 +97,13 @@ class TelemetryMiddleware:
 
 def _end(span: trace.Span, scope: Scope, status: int) -> None:
     if span.is_recording():
+        attributes: dict[str, str | int] = {"http.request.method": scope["method"], "url.path": scope["path"],
+                                            "http.response.status_code": status}  # fmt: skip
         route = getattr(scope.get("route"), "path", None)
         if route:
             span.update_name(f"{scope['method']} {route}")
-            span.set_attribute("http.route", route)
-        span.set_attributes(
-            {"http.request.method": scope["method"], "url.path": scope["path"], "http.response.status_code": status}
-        )
+            attributes["http.route"] = route
+        span.set_attributes(attributes)  # one call: each takes the span's lock
         if status >= 500:
             span.set_status(Status(StatusCode.ERROR))
     span.end()

@@ -19,11 +19,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
-from prometheus_client import Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from mcp_common.metrics import DURATION_BUCKETS, OTHER, Metrics, current
+from mcp_common.tallies import CounterFamily, HistogramFamily
 from orchestrator.resilience.breaker import CircuitBreaker
 from orchestrator.resilience.guard import SourceGuards
 
@@ -44,53 +44,53 @@ class OrchestratorMetrics(Metrics):
         super().__init__("orchestrator")
         self.tenants = frozenset(tenants)
         r = self.registry
-        self.requests_by_kind = Counter(
+        self.requests_by_kind = CounterFamily(
             "orch_requests_total",
             "Requests answered by the engine, by kind and tenant.",
             ["kind", "tenant"],
             registry=r,
         )
-        self.tool_calls = Counter(
+        self.tool_calls = CounterFamily(
             "orch_tool_calls_total",
             "Tool calls of validated steps, by outcome; `cached`: served from the per-user tool-result cache.",
             ["service", "tool", "status", "error", "cached"],
             registry=r,
         )
-        self.tool_duration = Histogram(
+        self.tool_duration = HistogramFamily(
             "orch_tool_call_duration_seconds",
             "Latency of tool calls that were not served from the tool-result cache (all attempts).",
             ["service", "tool"],
             buckets=DURATION_BUCKETS,
             registry=r,
         )
-        self.rejected = Counter(
+        self.rejected = CounterFamily(
             "orch_rejected_steps_total", "Planned steps refused by validation, by error code.", ["error"], registry=r
         )
-        self.answer_cache = Counter(
+        self.answer_cache = CounterFamily(
             "orch_answer_cache_total",
             "Answer-cache lookups of questions by layer: memory (L2), shared (L1), in-flight (joined), miss.",
             ["layer"],
             registry=r,
         )
-        self.llm_calls = Counter(
+        self.llm_calls = CounterFamily(
             "orch_llm_calls_total",
             "Model calls by purpose and status (ok, error, skipped).",
             ["purpose", "status"],
             registry=r,
         )
-        self.llm_tokens = Counter(
+        self.llm_tokens = CounterFamily(
             "orch_llm_tokens_total",
             "Model tokens by purpose and direction (in, out).",
             ["purpose", "direction"],
             registry=r,
         )
-        self.fallbacks = Counter(
+        self.fallbacks = CounterFamily(
             "orch_llm_fallbacks_total",
             "Answers where the rules stood in for the model, by stage.",
             ["stage"],
             registry=r,
         )
-        self.rate_limited = Counter(
+        self.rate_limited = CounterFamily(
             "orch_rate_limited_total", "Requests refused by a rate limit, by budget scope.", ["scope"], registry=r
         )
         self.sessions = ActiveSessions(session_ttl_s, clock=clock)
@@ -102,29 +102,29 @@ class OrchestratorMetrics(Metrics):
 
     def observe(self, run: Run, answer: Answer) -> None:
         """Count one request from its run (what it did) and its answer (what it reported)."""
-        self.requests_by_kind.labels(run.kind, self.tenant(run.caller.tenant)).inc()
+        self.requests_by_kind.inc((run.kind, self.tenant(run.caller.tenant)))
         if run.kind == "question":
-            self.answer_cache.labels(run.cache_layer or "miss").inc()
+            self.answer_cache.inc((run.cache_layer or "miss",))
         if run.session is not None:
             self.sessions.touch(f"{run.caller.tenant}:{run.session.session_id}")
         for result in run.results:
             error = result.error.code.value if result.error else ""
             cached = "true" if result.cached else "false"
-            self.tool_calls.labels(result.service, result.tool, result.status, error, cached).inc()
+            self.tool_calls.inc((result.service, result.tool, result.status, error, cached))
             if not result.cached:
-                self.tool_duration.labels(result.service, result.tool).observe(result.latency_ms / 1000)
+                self.tool_duration.observe((result.service, result.tool), result.latency_ms / 1000)
         for step in run.rejected:
-            self.rejected.labels(step.error.code.value).inc()
+            self.rejected.inc((step.error.code.value,))
         for call in run.llm_calls:
-            self.llm_calls.labels(call.purpose, call.status).inc()
+            self.llm_calls.inc((call.purpose, call.status))
             if call.input_tokens:
-                self.llm_tokens.labels(call.purpose, "in").inc(call.input_tokens)
+                self.llm_tokens.inc((call.purpose, "in"), call.input_tokens)
             if call.output_tokens:
-                self.llm_tokens.labels(call.purpose, "out").inc(call.output_tokens)
+                self.llm_tokens.inc((call.purpose, "out"), call.output_tokens)
         if run.cache_layer is None and answer.trace is not None:  # this request's own work, not a shared answer
             for fallback in answer.trace.fallbacks:
                 stage = fallback.partition(":")[0].strip()
-                self.fallbacks.labels(stage if stage in FALLBACK_STAGES else OTHER).inc()
+                self.fallbacks.inc((stage if stage in FALLBACK_STAGES else OTHER,))
 
 
 class ActiveSessions:
@@ -237,4 +237,4 @@ def rate_limited(scope: str) -> None:
     """Count one request refused by the `scope` budget (user, key, tenant)."""
     metrics = current()
     if isinstance(metrics, OrchestratorMetrics):
-        metrics.rate_limited.labels(scope).inc()
+        metrics.rate_limited.inc((scope,))
