@@ -185,7 +185,7 @@ async def _call(
         except ServiceError as exc:
             error = exc.to_body()
             sp.status = exc.code.value
-        if log_payloads:
+        if log_payloads and logger.isEnabledFor(logging.INFO):  # redacting costs more than the call itself
             logger.info(
                 "tool %s.%s", registry.service, request.tool,
                 extra={"event_type": "tool_payload", "request": redact(request.arguments),

@@ -268,18 +268,19 @@ def span(name: str, *, kind: SpanKind = SpanKind.INTERNAL, **attributes: object)
                 if record.status != "ok":
                     sp.set_attribute("error.type", record.status)
                     sp.set_status(Status(StatusCode.ERROR))
-            logger.info(
-                "span %s %s",
-                name,
-                record.status,
-                extra={
-                    "event_type": "service_span",
-                    "span_name": name,
-                    "latency_ms": record.latency_ms,
-                    "status": record.status,
-                    "trace_id": ctx.trace_id,
-                    "span_id": ctx.span_id,
-                    "parent_span_id": ctx.parent_span_id,
-                    **record.attributes,
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):  # the record costs more than the check
+                logger.info(
+                    "span %s %s",
+                    name,
+                    record.status,
+                    extra={
+                        "event_type": "service_span",
+                        "span_name": name,
+                        "latency_ms": record.latency_ms,
+                        "status": record.status,
+                        "trace_id": ctx.trace_id,
+                        "span_id": ctx.span_id,
+                        "parent_span_id": ctx.parent_span_id,
+                        **record.attributes,
+                    },
+                )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from chargebee_service.backends._demo_profiles import FIRST_START, TRIAL_DAYS, Profile
 
@@ -58,13 +59,15 @@ def _cancelled(start: datetime, periods: int, unit: str, now: datetime) -> Timel
 
 
 def _periods_elapsed(start: datetime, unit: str, now: datetime) -> int:
-    """How many whole billing periods lie between `start` and `now`."""
-    count = 0
-    while add_periods(start, count + 1, unit) <= now:
-        count += 1
+    """How many whole billing periods lie between `start` and `now` (0 before the first ends)."""
+    months = (now.year - start.year) * 12 + now.month - start.month
+    count = max(0, months // (12 if unit == "year" else 1))  # the calendar months passed: at most one too many
+    while count > 0 and add_periods(start, count, unit) > now:
+        count -= 1
     return count
 
 
+@lru_cache(maxsize=8192)  # every call lists a subscription's past periods: the same few hundred dates
 def add_periods(start: datetime, count: int, unit: str) -> datetime:
     """`start` moved on by `count` months (or years), keeping the day where the month allows."""
     months = count * (12 if unit == "year" else 1)
