@@ -58,7 +58,7 @@ from mcp_devtools.faults import (
     durable_redis,
     run_fault,
 )
-from mcp_devtools.stack import DEFAULT_SERVICES, Stack, caller_key_env, run_stack
+from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
 from mcp_devtools.testing import free_port
 from orchestrator.settings import Settings
 
@@ -106,17 +106,12 @@ class Services:
     """chargebee, hubspot and menu for every scenario; chargebee started again after a kill."""
 
     stack: Stack
-    keys: dict[str, str]
-
-    @property
-    def chargebee_port(self) -> int:
-        return int(self.stack.urls[VICTIM].rsplit(":", 1)[1])
 
     @contextlib.asynccontextmanager
     async def orchestrator(self, env: dict[str, str]) -> AsyncIterator[str]:
         """A new orchestrator process (fresh circuits and caches), started off the event loop."""
         name = f"orchestrator-{uuid.uuid4().hex[:6]}"
-        env = env | self.keys | {"ORCH_LOG_LEVEL": "WARNING", "ORCH_CATALOG_REFRESH_S": "3600"}
+        env = env | {"ORCH_LOG_LEVEL": "WARNING", "ORCH_CATALOG_REFRESH_S": "3600"}
         url = await asyncio.to_thread(self.stack.start_orchestrator, name, free_port(), env)
         try:
             yield url
@@ -129,16 +124,15 @@ class Services:
 
 @contextlib.asynccontextmanager
 async def services(log_dir: Path) -> AsyncIterator[Services]:
-    keys = caller_key_env(DEFAULT_SERVICES)
-    keys |= {f"{s.env_prefix}LOG_LEVEL": "WARNING" for s in SERVICES}
-    keys |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{log_dir / s.name}.db" for s in SERVICES}
+    env = {f"{s.env_prefix}LOG_LEVEL": "WARNING" for s in SERVICES}
+    env |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{log_dir / s.name}.db" for s in SERVICES}
     ports = {s.name: free_port() for s in SERVICES}
     with contextlib.ExitStack() as later:
         stack = await asyncio.to_thread(
             later.enter_context,
-            run_stack(services=SERVICES, ports=ports, env=keys, log_dir=log_dir, orchestrator=False),
+            run_stack(services=SERVICES, ports=ports, env=env, log_dir=log_dir, orchestrator=False),
         )
-        yield Services(stack, keys)
+        yield Services(stack)
 
 
 def faults(kind: str, up: Services, proxy: FaultProxy, slow_s: float) -> tuple[Callable[[], Awaitable[None]], ...]:
@@ -164,7 +158,7 @@ def faults(kind: str, up: Services, proxy: FaultProxy, slow_s: float) -> tuple[C
 
 async def source_fault(kind: str, up: Services, args: argparse.Namespace) -> Row:
     async with contextlib.AsyncExitStack() as running:
-        proxy = await running.enter_async_context(FaultProxy(up.chargebee_port))
+        proxy = await running.enter_async_context(FaultProxy(up.stack.port(VICTIM)))
         chargebee = proxy.url if kind in ("http500", "slow") else up.stack.urls[VICTIM]
         catalog = {VICTIM: chargebee, "hubspot": up.stack.urls["hubspot"]}
         env = {"ORCH_SERVICES": json.dumps(catalog), "ORCH_TOOL_CACHE": "false", "ORCH_ANSWER_TTL_S": "0"}

@@ -74,6 +74,10 @@ class Stack:
     commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict, repr=False)
     """How each process was started (argv, environment): what `restart` starts again."""
 
+    def port(self, name: str) -> int:
+        """The loopback port the process `name` answers on."""
+        return int(self.urls[name].rsplit(":", 1)[1])
+
     def stop(self, name: str) -> None:
         """Kill one process abruptly (as a crash would)."""
         proc = self.processes[name]

@@ -34,7 +34,7 @@ from typing import NamedTuple
 import pytest
 
 from mcp_devtools.faults import BreakerWatch, FaultProxy, FaultRun, Figures, Load, Outcome, run_fault
-from mcp_devtools.stack import DEFAULT_SERVICES, Stack, caller_key_env, run_stack
+from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
 from mcp_devtools.testing import free_port
 
 DEADLINE_S = 1.0
@@ -88,11 +88,6 @@ class Services:
     """chargebee and hubspot, started once for the module; chargebee starts again on its port after a kill."""
 
     stack: Stack
-    keys: dict[str, str]
-
-    @property
-    def chargebee_port(self) -> int:
-        return int(self.stack.urls[VICTIM].rsplit(":", 1)[1])
 
     async def restart_chargebee(self) -> None:
         """Start chargebee again on its port; returns once it is ready (started off the event loop)."""
@@ -101,13 +96,12 @@ class Services:
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    # One caller key for every process (each stack would make its own), and quiet services.
-    keys = caller_key_env(DEFAULT_SERVICES) | {"CHARGEBEE_LOG_LEVEL": "WARNING", "HUBSPOT_LOG_LEVEL": "WARNING"}
+    quiet = {"CHARGEBEE_LOG_LEVEL": "WARNING", "HUBSPOT_LOG_LEVEL": "WARNING"}
     both = tuple(s for s in DEFAULT_SERVICES if s.name in (VICTIM, HEALTHY))
     logs = tmp_path_factory.mktemp("source-faults")
     ports = {s.name: free_port() for s in both}
-    with run_stack(services=both, ports=ports, env=keys, log_dir=logs, orchestrator=False) as stack:
-        yield Services(stack, keys)
+    with run_stack(services=both, ports=ports, env=quiet, log_dir=logs, orchestrator=False) as stack:
+        yield Services(stack)
 
 
 @dataclass
@@ -152,7 +146,7 @@ class Victim:
 
 @pytest.fixture
 async def victim(services: Services) -> AsyncIterator[Victim]:
-    async with FaultProxy(services.chargebee_port) as proxy:
+    async with FaultProxy(services.stack.port(VICTIM)) as proxy:
         broken = Victim(services, proxy)
         try:
             yield broken
@@ -168,7 +162,7 @@ async def orchestrator(services: Services, victim: Victim, *, through_proxy: boo
     name = f"orchestrator-{uuid.uuid4().hex[:6]}"
     stack = services.stack
     chargebee = victim.proxy.url if through_proxy else stack.urls[VICTIM]
-    env = ORCHESTRATOR_ENV | services.keys
+    env = dict(ORCHESTRATOR_ENV)
     env["ORCH_SERVICES"] = json.dumps({VICTIM: chargebee, HEALTHY: stack.urls[HEALTHY]})
     url = await asyncio.to_thread(stack.start_orchestrator, name, free_port(), env)
     try:
