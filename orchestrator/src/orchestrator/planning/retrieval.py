@@ -81,6 +81,7 @@ class ToolIndex:
     orders_food: list[float]  # 1 for a tool taking item lines (id and quantity) of food
     name_words: list[frozenset[str]]  # stems of the words of each tool's name (generic verbs left out)
     takes_zones: bool = False  # some tool has a time-zone argument: a place name is a value for it
+    id_prefixes: tuple[str, ...] = ()  # the prefixes of the ids the tools' id arguments take ("m", "ord")
     _typos: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -314,6 +315,7 @@ def build_index(tools: Sequence[CatalogTool], options: Options | None = None) ->
         orders_food,
         [frozenset(tool_fields(t)["name"]) for t in tools],
         any(p.kind == "zone" for t in tools for p in slots.slot_plan(t).props),
+        tuple(sorted({p.prefix for t in tools for p in slots.slot_plan(t).id_props if p.prefix})),
     )
 
 

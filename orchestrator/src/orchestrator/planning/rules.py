@@ -8,7 +8,9 @@ argument. A clause whose best tool scores at least `threshold` and leads the sec
 adds that tool; a clause that is close between two or three tools, or weak, makes the plan one
 short clarifying question naming the likeliest readings (intent "unknown", low confidence).
 In a near tie, the tool the clause leaves fewer required arguments unsupplied for wins (`fit.py`); a
-loose join is not split when one side only names things the whole clause's tool declares.
+loose join is not split when one side only names things the whole clause's tool declares. A part that
+points back ("what was in it", "which one …") and names no id takes the ids of the part before it; a
+loosely joined remark pointing back at something without ids ("…, my son reacts to it") is not split off.
 Arguments are read per type through the input schema (`slots.py`); identity arguments are left
 to plan validation, which binds them to the caller.
 """
@@ -55,6 +57,25 @@ def split_clauses(question: str) -> list[str]:
         elif lexicon.analyse(part) or re.search(r"\d", part):
             kept.append(part)
     return kept or [question]
+
+
+_BACK_REFERENCE = re.compile(
+    r"\b(?:it|its|them|they|those|these|that one|this one|which one|either|both)\b", re.IGNORECASE
+)
+
+
+def carry_ids(clauses: list[str], prefixes: Sequence[str]) -> list[str]:
+    """A part that names no id but points back ("what was in it", "which one has sesame") is about the ids
+    of the part before it: they are added to it ("track ord-3f9a1c, also what was in it")."""
+    carried: list[str] = []
+    before: list[str] = []
+    for clause in clauses:
+        ids = [i for prefix in prefixes for i in slots.find_ids(prefix, clause)]
+        if not ids and before and _BACK_REFERENCE.search(clause):
+            clause = f"{clause} ({', '.join(before)})"
+        carried.append(clause)
+        before = ids or before
+    return carried
 
 
 def _only_ids(part: str) -> bool:
@@ -114,7 +135,7 @@ class RulePlanner:
         matches: dict[str, _Match] = {}
         unsure: list[Scored] = []
         learnt = actions.learnt_verbs(catalog.tools())
-        for clause in split_clauses(question):
+        for clause in carry_ids(split_clauses(question), index.id_prefixes):
             if _asks_for_a_change(clause, learnt):
                 unsure.append(Scored(clause, ()))
                 continue
@@ -193,6 +214,9 @@ class RulePlanner:
                 or self._noun_within(left, right, whole, index)
             ):
                 continue  # "m-01, m-57 and m-54", "2 samosas and a lassi": a list of ids or dishes is one argument
+            left, right = carry_ids([left, right], index.id_prefixes)
+            if _BACK_REFERENCE.search(right) and right == clause[match.end() :].strip():
+                continue  # "sesame-free starters, my son reacts to it": about the same thing, not a second question
             first = self.score(left, index)
             if not self._confident(first):
                 continue
