@@ -43,6 +43,8 @@ async def plan_of(question: str, catalog: Catalog) -> dict[str, dict[str, Any]]:
         ("salads for less than 12 dollars", "menu.search_menu", {"category": "salads", "max_price": 12}),
         ("any starters without sesame or soy", "menu.search_menu", {"exclude_allergens": ["sesame", "soy"]}),
         ("do you have lasagna", "menu.search_menu", {"text": "lasagna"}),
+        ("mains under twelve pounds fifty", "menu.search_menu", {"category": "mains", "max_price": 12.5}),
+        ("cheap burgers, nothing over 9 quid", "menu.search_menu", {"category": "burgers", "max_price": 9}),
     ],
 )
 async def test_entities_become_the_tools_arguments(
@@ -63,6 +65,17 @@ async def test_quantities_and_limits_are_read_as_numbers(food: Catalog) -> None:
     ]
     assert slots.extract("my last two orders", food.get("order.list_orders"))["limit"] == 2
     assert "limit" not in slots.extract("curry under 11 quid", food.get("menu.search_menu"))
+    pence = slots.extract("curry under 11 pounds 50", food.get("menu.search_menu"))
+    assert pence["max_price"] == 11.5 and "limit" not in pence and "50" not in pence.get("text", "")
+    assert slots.extract("desserts under 10 quid and twenty mains", food.get("menu.search_menu"))["max_price"] == 10
+
+
+async def test_invoice_statuses_in_everyday_words() -> None:
+    billing = await registry_catalog("chargebee")
+    invoices = billing.get("chargebee.list_invoices")
+    assert slots.extract("which invoices havent I paid", invoices)["status"] == "unpaid"
+    assert slots.extract("bills I haven't paid", invoices)["status"] == "unpaid"
+    assert slots.extract("any void invoices", invoices)["status"] == "voided"
 
 
 def test_relative_times_become_date_ranges() -> None:

@@ -129,12 +129,22 @@ _WORD = re.compile(r"[a-z0-9£$€]+(?:'[a-z]+)?")
 _CONTRACTIONS = {"can't": "can not", "won't": "will not", "n't": " not", "'ve": "", "'re": "", "'ll": "", "'d": ""}
 
 
+# Negated contractions typed without the apostrophe ("havent", "dont"): read as with it.
+_BARE_CONTRACTIONS = {
+    f"{head}nt": [head, "not"]
+    for head in ("have", "has", "had", "do", "does", "did", "is", "are", "was", "were", "should", "could", "would")
+} | {"cant": ["can", "not"], "wont": ["will", "not"], "aint": ["is", "not"]}
+
+
 def words(text: str) -> list[str]:
-    """Lower-case words of `text` (apostrophes of "what's" dropped, "can't" read as "can not")."""
+    """Lower-case words of `text` (apostrophes of "what's" dropped, "can't" and "cant" read as "can not")."""
     lowered = text.lower().replace("’", "'")
     for contraction, plain in _CONTRACTIONS.items():
         lowered = lowered.replace(contraction, plain)
-    return [w.replace("'s", "").replace("'", "") for w in _WORD.findall(lowered)]
+    plain_words = [w.replace("'s", "").replace("'", "") for w in _WORD.findall(lowered)]
+    if not any(w in _BARE_CONTRACTIONS for w in plain_words):
+        return plain_words
+    return [part for w in plain_words for part in _BARE_CONTRACTIONS.get(w, [w])]
 
 
 @functools.lru_cache(maxsize=65536)

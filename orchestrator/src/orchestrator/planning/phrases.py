@@ -189,6 +189,7 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "unpaid": ("unpaid", "outstanding", "overdue", "owe", "owed", "due", "not paid", "open invoice",
                "open invoices", "haven't paid", "have not paid"),
     "paid": ("paid", "settled"),
+    "voided": ("voided", "void", "annulled"),
     "pending": ("pending", "not been finalised", "not finalised", "not yet finalised", "not been finalized",
                 "draft"),
     "open": ("open", "unresolved", "unsolved", "pending", "ongoing", "in progress", "still open", "not resolved"),

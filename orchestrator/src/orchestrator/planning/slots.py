@@ -29,10 +29,13 @@ _LIMIT_NAMES = frozenset({"limit", "count", "n", "top", "max_results", "page_siz
 _TEXT_NAMES = frozenset({"text", "query", "q", "search", "keywords", "term"})
 _CONTEXT_NAMES = frozenset({"context", "mood", "occasion"})
 _DATE_PAIRS = (("start", "end"), ("from", "to"), ("since", "until"), ("min", "max"), ("after", "before"))
+_PENCE = {"ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+          "ninety": 90}  # fmt: skip  # "twelve pounds fifty": £12.50
 _PRICE = re.compile(
-    r"\b(?:under|below|less than|cheaper than|no more than|up to|max(?:imum)?|at most|for under|within|budget(?: of)?)"
-    r"\s+(?:a\s+)?(?:[£$€]\s*)?(\d+(?:\.\d+)?|tenner|fiver|ten|five|twenty|fifteen|twelve)\s*(?:quid|pounds?|gbp|"
-    r"dollars?|bucks|usd|euros?|p\b)?"
+    r"\b(?:under|below|less than|cheaper than|no more than|up to|max(?:imum)?|at most|for under|within|budget(?: of)?"
+    r"|(?:nothing|not|none|no more|no higher) (?:over|above|more than|higher than|dearer than|pricier than))"
+    r"\s+(?:a\s+)?(?:[£$€]\s*)?(\d+(?:\.\d+)?|tenner|fiver|ten|five|twenty|fifteen|twelve)\s*(?:(?:quid|pounds?)"
+    rf"(?:\s+(\d\d|{'|'.join(_PENCE)})(?:p|\s+pence)?\b)?|gbp|dollars?|bucks|usd|euros?|p\b)?"
 )
 
 
@@ -264,11 +267,18 @@ def _enum(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) ->
         phrases |= {alias for alias, target in aliases.items() if target == value}
         if value.lower().endswith("s"):
             phrases.add(value.lower()[:-1])
+        opposite = next((o for o in (f"un{value}", f"not_{value}") if o in prop.values), None)
         for phrase in phrases:
             position = lowered.find(f" {phrase} ")
-            if position >= 0 and not _negated(lowered, position) and not _free_of(lowered, position, phrase):
+            if position < 0 or _free_of(lowered, position, phrase):
+                continue
+            if not _negated(lowered, position):
                 found.append((len(phrase), value))
-                used.update(phrase.split())
+            elif opposite is not None:  # "which have I not paid": the value's opposite
+                found.append((len(phrase), opposite))
+            else:
+                continue
+            used.update(phrase.split())
     if not found:
         return None
     if prop.kind == "enums":
@@ -321,6 +331,10 @@ def _price(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) -
     amount = match.group(1)
     spoken = lexicon.MONEY_WORDS.get(amount) or lexicon.NUMBER_WORDS.get(amount, 0)
     value = float(amount) if amount[0].isdigit() else float(spoken)
+    if match.group(2):  # pence after the pounds
+        pence = match.group(2)
+        value += (int(pence) if pence.isdigit() else _PENCE[pence]) / 100
+        used.update({pence, "pence"})
     used.update({amount, "quid", "pounds", "pound", "dollars", "dollar", "tenner", "fiver", "under", "less"})
     if (prop.maximum is not None and value > prop.maximum) or value <= 0:
         return None
