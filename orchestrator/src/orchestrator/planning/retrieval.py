@@ -24,6 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from orchestrator.planning import lexicon, slots, when
+from orchestrator.planning.foreign import FOREIGN_WORDS
 from orchestrator.tools.catalog import CatalogTool
 
 K1 = 1.2
@@ -153,6 +154,14 @@ class ToolIndex:
         description or schema): "delivery addresses" is part of what a profile answers."""
         stated = [t for t, w in self.query(text).terms.items() if w >= 1.0 and t != FOOD_CONCEPT]
         return bool(stated) and all(t in self.tf[i] for t in stated)
+
+    def foreign_topic(self, text: str) -> bool:
+        """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses."""
+        return any(w in FOREIGN_WORDS and not self.uses(w) for w in lexicon.words(text))
+
+    def uses(self, word: str) -> bool:
+        """Whether the catalog uses the word itself (no typo correction) or the synonym lexicon reads it."""
+        return lexicon.stem(word) in self.idf or (word,) in lexicon.synonyms()
 
     def _known(self, word: str) -> bool:
         stemmed = lexicon.stem(word)

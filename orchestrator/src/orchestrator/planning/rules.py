@@ -11,6 +11,8 @@ In a near tie, the tool the clause leaves fewer required arguments unsupplied fo
 loose join is not split when one side only names things the whole clause's tool declares. A part that
 points back ("what was in it", "which one …") and names no id takes the ids of the part before it; a
 loosely joined remark pointing back at something without ids ("…, my son reacts to it") is not split off.
+A part naming a subject no tool answers (`foreign.py`: "flight", "weather", "laptop", unless the catalog
+itself uses the word) makes the plan a question back, whatever its best tool scores.
 Arguments are read per type through the input schema (`slots.py`); identity arguments are left
 to plan validation, which binds them to the caller.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orchestrator.planning import actions, fit, lexicon, retrieval, slots
 from orchestrator.planning.base import Plan, Step
@@ -90,6 +92,7 @@ class Scored:
 
     clause: str
     ranked: tuple[tuple[float, CatalogTool], ...]
+    foreign: bool = False  # names a subject outside every tool's (`foreign.py`): asked back whatever it scores
 
     @property
     def best(self) -> float:
@@ -140,6 +143,9 @@ class RulePlanner:
                 unsure.append(Scored(clause, ()))
                 continue
             for part in self._parts(clause, index):
+                if index.foreign_topic(part.clause):  # "track my flight": a subject no tool here answers
+                    unsure.append(replace(part, foreign=True))
+                    continue
                 if self._confident(part) and not index.foreign_object(
                     part.clause, index.tools.index(part.ranked[0][1])
                 ):
@@ -150,7 +156,7 @@ class RulePlanner:
                         matches[tool.name] = _Match(tool, score, part.clause)
                 elif lexicon.analyse(part.clause):
                     unsure.append(part)
-        if not matches or any(u.best >= self.threshold for u in unsure):
+        if not matches or any(u.best >= self.threshold or u.foreign for u in unsure):
             return clarify(question, unsure, index, matches)
         steps = [Step(tool=m.tool.name, arguments=slots.extract(m.clause, m.tool)) for m in matches.values()]
         confidence = min(1.0, 0.5 + min(m.score for m in matches.values()) / 2)
@@ -278,7 +284,7 @@ def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: 
         if tool not in chosen:
             chosen.append(tool)
     readings = [index.readings[index.tools.index(t)] for t in chosen[:3]]
-    if not any(u.best > 0 for u in unsure) and not matches:
+    if not matches and all(u.best <= 0 or u.foreign for u in unsure):
         lead = "I'm not sure I can help with that. I can answer things like"
     else:
         lead = "Did you mean"
