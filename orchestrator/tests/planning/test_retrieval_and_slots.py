@@ -155,3 +155,22 @@ async def test_the_model_planner_preselects_with_the_same_retriever(food: Catalo
     planner = LLMPlanner(UNUSED, UNUSED, fallback=RulePlanner(), config=LLMPlannerConfig(max_prompt_tools=2))
     chosen = planner._candidates("where is my order ord-3f9a1c?", food.readable_by(ADA))
     assert "tracking.track_order" in {t.name for t in chosen} and len(chosen) == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "arguments"),
+    [("thai food under a tenner", "menu.search_menu", {"text": "thai", "max_price": 10}),
+     ("anything thai and spicy?", "menu.search_menu", {"text": "thai spicy"}),
+     ("are my favourite cuisines set to greek and thai?", "customer_profile.get_profile", {})],
+)  # fmt: skip
+async def test_a_dish_or_cuisine_is_a_value_to_search_not_a_word_choosing_the_tool(
+    question: str, tool: str, arguments: dict[str, Any]
+) -> None:
+    catalog = await registry_catalog("menu", "order", "tracking", "recommendations", "customer_profile")
+    assert await plan_of(question, catalog) == {tool: arguments}
+
+
+async def test_a_value_some_argument_lists_still_chooses_the_tool(food: Catalog) -> None:
+    index = retrieval.index_for(food.readable_by(ADA))
+    assert {"main", "dessert", "vegan"} <= index.enum_stems  # menu sections and diets are enum values
+    assert "main" in index.query("which mains are vegan").terms

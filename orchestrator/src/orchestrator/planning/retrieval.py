@@ -82,6 +82,7 @@ class ToolIndex:
     orders_food: list[float]  # 1 for a tool taking item lines (id and quantity) of food
     name_words: list[frozenset[str]]  # stems of the words of each tool's name (generic verbs left out)
     takes_zones: bool = False  # some tool has a time-zone argument: a place name is a value for it
+    enum_stems: frozenset[str] = frozenset()  # stems of the enum values the tools' arguments take
     id_prefixes: tuple[str, ...] = ()  # the prefixes of the ids the tools' id arguments take ("m", "ord")
     _typos: dict[str, str | None] = field(default_factory=dict)
 
@@ -108,7 +109,9 @@ class ToolIndex:
                 food = _food_like(word)
             if food:
                 terms[FOOD_CONCEPT] = max(terms.get(FOOD_CONCEPT, 0.0), 1.0)
-            if not word.isalpha() or (known is None and (food or len(word) <= 3)):
+            # a dish or cuisine is a value a search takes, unless some argument lists it ("mains", "vegan")
+            entity = food and stemmed not in self.enum_stems
+            if not word.isalpha() or entity or (known is None and (food or len(word) <= 3)):
                 dishes += food
                 continue  # an entity (a dish, an id, a number): it fills an argument, it does not choose the tool
             terms[known or stemmed] = max(terms.get(known or stemmed, 0.0), 1.0)
@@ -324,6 +327,13 @@ def build_index(tools: Sequence[CatalogTool], options: Options | None = None) ->
         orders_food,
         [frozenset(tool_fields(t)["name"]) for t in tools],
         any(p.kind == "zone" for t in tools for p in slots.slot_plan(t).props),
+        frozenset(
+            lexicon.stem(w)
+            for t in tools
+            for prop in t.info.input_schema.get("properties", {}).values()
+            for value in _enum_words(prop)
+            for w in lexicon.words(value)
+        ),
         tuple(sorted({p.prefix for t in tools for p in slots.slot_plan(t).id_props if p.prefix})),
     )
 
