@@ -341,6 +341,10 @@ def _price(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) -
     return int(value) if value.is_integer() else value
 
 
+_BEFORE_A_NON_LIMIT = frozenset({"under", "below", "than", "m", "ord", "to", "£", "$"})
+_AFTER_A_NON_LIMIT = frozenset({"quid", "pounds", "dollars", "pound", "minutes", "mins"})
+
+
 def _limit(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) -> Any:
     tokens = lowered.split()
     for i, word in enumerate(tokens):
@@ -349,14 +353,7 @@ def _limit(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) -
             continue
         before = tokens[i - 1] if i else ""
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if before in {"under", "below", "than", "m", "ord", "to", "£", "$"} or after in {
-            "quid",
-            "pounds",
-            "dollars",
-            "pound",
-            "minutes",
-            "mins",
-        }:
+        if before in _BEFORE_A_NON_LIMIT or after in _AFTER_A_NON_LIMIT:  # a price, an id, a time
             continue
         if (prop.minimum is None or prop.minimum <= number) and (prop.maximum is None or number <= prop.maximum):
             used.add(word)
