@@ -56,3 +56,11 @@ async def test_a_remark_about_the_same_thing_is_not_a_second_question(catalog: C
 async def test_a_question_about_the_thing_named_before_is_one_question_about_it(catalog: Catalog) -> None:
     plan = await RulePlanner().plan("the card you've got saved, when does it run out", ADA, catalog)
     assert [s.tool for s in plan.steps] == ["chargebee.get_customer"]
+
+
+async def test_a_part_naming_its_own_id_is_its_own_question_even_when_it_points_back(catalog: Catalog) -> None:
+    plan = await RulePlanner().plan("what's in ord-c0ffee & is m-12 in it", ADA, catalog)
+    assert {s.tool: s.arguments for s in plan.steps} == {
+        "order.get_order": {"order_id": "ord-c0ffee"},
+        "menu.get_item": {"item_id": "m-12"},
+    }

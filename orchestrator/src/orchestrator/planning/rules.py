@@ -66,13 +66,17 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+def _ids_in(text: str, prefixes: Sequence[str]) -> list[str]:
+    return [i for prefix in prefixes for i in slots.find_ids(prefix, text)]
+
+
 def carry_ids(clauses: list[str], prefixes: Sequence[str]) -> list[str]:
     """A part that names no id but points back ("what was in it", "which one has sesame") is about the ids
     of the part before it: they are added to it ("track ord-3f9a1c, also what was in it")."""
     carried: list[str] = []
     before: list[str] = []
     for clause in clauses:
-        ids = [i for prefix in prefixes for i in slots.find_ids(prefix, clause)]
+        ids = _ids_in(clause, prefixes)
         if not ids and before and _BACK_REFERENCE.search(clause):
             clause = f"{clause} ({', '.join(before)})"
         carried.append(clause)
@@ -220,9 +224,9 @@ class RulePlanner:
                 or self._noun_within(left, right, whole, index)
             ):
                 continue  # "m-01, m-57 and m-54", "2 samosas and a lassi": a list of ids or dishes is one argument
-            left, right = carry_ids([left, right], index.id_prefixes)
-            if _BACK_REFERENCE.search(right) and right == clause[match.end() :].strip():
+            if _BACK_REFERENCE.search(right) and not _ids_in(left + " " + right, index.id_prefixes):
                 continue  # "sesame-free starters, my son reacts to it": about the same thing, not a second question
+            left, right = carry_ids([left, right], index.id_prefixes)
             first = self.score(left, index)
             if not self._confident(first):
                 continue
