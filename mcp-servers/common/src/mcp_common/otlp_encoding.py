@@ -2,9 +2,9 @@
 
 The SDK's path rebuilds a `ReadableSpan` per tuple and encodes it through its properties (each copies or
 wraps what it returns). Building the same `ExportTraceServiceRequest` from the tuple's plain values takes
-about a quarter of that CPU (`bench/otlp_encoding.py`), and the request is the same message (`tests/test_otlp_encoding.py`
-compares the two). Attribute pairs repeat across spans (route, method, service, status), so each
-(key, value) is encoded once and reused, up to `_MAX_PAIRS` pairs.
+about a quarter of that CPU (`bench/otlp_encoding.py`), and the request is the same message
+(`tests/test_otlp_encoding.py` compares the two). Attribute pairs repeat across spans (route, method,
+service, status), so each (key, value) is encoded once and reused, up to `_MAX_PAIRS` pairs.
 
 `fast_sender` hands the bytes to the SDK's own OTLP/HTTP client (its retries, compression, TLS settings
 and headers), when the installed exporter has one; otherwise the exporter process keeps the SDK's path.
