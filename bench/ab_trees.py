@@ -10,7 +10,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from mcp_devtools.testing import free_port as free_port
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -114,13 +115,6 @@ def locked(base: Path) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -59,7 +59,7 @@ from mcp_devtools.faults import (
     run_fault,
 )
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, free_ports
 from orchestrator.settings import Settings
 
 SCENARIOS = ("frozen", "killed", "http500", "slow", "redis")
@@ -126,7 +126,7 @@ class Services:
 async def services(log_dir: Path) -> AsyncIterator[Services]:
     env = {f"{s.env_prefix}LOG_LEVEL": "WARNING" for s in SERVICES}
     env |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{log_dir / s.name}.db" for s in SERVICES}
-    ports = {s.name: free_port() for s in SERVICES}
+    ports = free_ports(s.name for s in SERVICES)
     with contextlib.ExitStack() as later:
         stack = await asyncio.to_thread(
             later.enter_context,

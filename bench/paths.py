@@ -52,7 +52,7 @@ from mcp_common.assertions import AssertionSigner, caller_signer
 from mcp_common.wire import CallContext
 from mcp_devtools import emulators
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port, wait_healthy
+from mcp_devtools.testing import free_port, free_ports, wait_healthy
 from orchestrator.tools.http import HttpToolSource
 
 QUESTION = {"query": "what plan am I on?", "email": "ada@example.com"}
@@ -115,7 +115,7 @@ async def run(requests: int, concurrency: int) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     bare_port = free_port()
     bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")), str(bare_port)])  # noqa: ASYNC220 - started before any load
-    ports = {s.name: free_port() for s in SERVICES}
+    ports = free_ports(s.name for s in SERVICES)
     env = {"ORCH_STATE_BACKEND": "memory", "ORCH_LOG_LEVEL": "WARNING", "ORCH_ANSWER_TTL_S": "3600",
            "ORCH_L2_MAX_TTL_S": "3600"}  # fmt: skip
     for service in SERVICES:

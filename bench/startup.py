@@ -32,6 +32,7 @@ from ab_trees import BENCH, REPO, Processes, free_port, outer_env
 from goals import GoalRow, below, table
 
 from mcp_devtools.stack import DEFAULT_SERVICES, run_stack
+from mcp_devtools.testing import free_ports
 
 ORCHESTRATOR_GOAL_S = 1.5
 STACK_GOAL_S = 6.0
@@ -94,14 +95,14 @@ def orchestrator(log_dir: Path) -> float:
 
 def whole_stack(log_dir: Path, data_dir: Path) -> float:
     """(c): `run_stack` on free ports, start → every process healthy (the context entered)."""
-    ports = {svc.name: free_port() for svc in DEFAULT_SERVICES}
+    ports = free_ports([*(svc.name for svc in DEFAULT_SERVICES), "orchestrator"])
     env = {
         f"{svc.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / svc.name}.db"
         for svc in DEFAULT_SERVICES
         if svc.name in DATABASE_SERVICES
     }
     started = time.monotonic()
-    with run_stack(ports=ports, orchestrator_port=free_port(), env=env, log_dir=log_dir / "stack"):
+    with run_stack(ports=ports, orchestrator_port=ports["orchestrator"], env=env, log_dir=log_dir / "stack"):
         return time.monotonic() - started
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import httpx
 
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, free_ports
 
 
 class EmulatorUnavailableError(RuntimeError):
@@ -228,10 +228,11 @@ class FirebaseAuthEmulator:
         node = shutil.which("node")
         if node is None:
             raise EmulatorUnavailableError("node not found (firebase-tools runs on Node.js)")
+        extra = free_ports(["hub", "logging"])
         config = {"emulators": {"singleProjectMode": False, "ui": {"enabled": False},
                                 "auth": {"host": "127.0.0.1", "port": self.port},
-                                "hub": {"host": "127.0.0.1", "port": free_port()},
-                                "logging": {"host": "127.0.0.1", "port": free_port()}}}  # fmt: skip
+                                "hub": {"host": "127.0.0.1", "port": extra["hub"]},
+                                "logging": {"host": "127.0.0.1", "port": extra["logging"]}}}  # fmt: skip
         (self.workdir / "firebase.json").write_text(json.dumps(config))
         # CI=true: no update check and no message-of-the-day download; its settings stay in workdir.
         env = {**os.environ, "CI": "true", "XDG_CONFIG_HOME": str(self.workdir / "config")}

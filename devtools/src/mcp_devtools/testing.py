@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,24 @@ from starlette.types import ASGIApp
 
 
 def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago."""
+    """A TCP port that was free on 127.0.0.1 a moment ago (for several at once, `free_ports`)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_ports(names: Iterable[str]) -> dict[str, int]:
+    """A distinct TCP port free on 127.0.0.1 a moment ago for each name. Every socket stays bound until all
+    are chosen: separate `free_port()` calls can return the same port twice, and the second process
+    started on it then fails to bind."""
+    with contextlib.ExitStack() as held:
+        chosen: dict[str, int] = {}
+        for name in names:
+            sock = held.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            chosen[name] = sock.getsockname()[1]
+        return chosen
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from mcp_common.assertions import caller_signer
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_ports
 
 FOOD = ("menu", "customer_profile", "order", "tracking", "recommendations")
 
@@ -27,8 +27,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "ORCH_CATALOG_REFRESH_S": "3600",
         **{f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data / s.name}.db" for s in services},
     }
-    ports = {s.name: free_port() for s in services}
-    with run_stack(services=services, ports=ports, orchestrator_port=free_port(), env=env, log_dir=data) as running:
+    ports = free_ports([*(s.name for s in services), "orchestrator"])
+    with run_stack(
+        services=services, ports=ports, orchestrator_port=ports["orchestrator"], env=env, log_dir=data
+    ) as running:
         yield running
 
 

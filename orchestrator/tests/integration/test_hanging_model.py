@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, free_ports
 
 BUDGET_S = float(os.environ.get("HANGING_MODEL_BUDGET_S", "3"))  # 10 (the default budget) for the docs' figures
 USERS = ("ada@example.com", "grace@example.com", "linus@example.com")  # the demo billing customers
@@ -57,7 +57,7 @@ class HangingEndpoint:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, HangingEndpoint]]:
     model = HangingEndpoint()
     try:
-        ports = {svc.name: free_port() for svc in DEFAULT_SERVICES}
+        ports = free_ports(svc.name for svc in DEFAULT_SERVICES)
         log_dir = tmp_path_factory.mktemp("hanging-model")
         with run_stack(ports=ports, log_dir=log_dir, orchestrator=False) as running:
             yield running, model

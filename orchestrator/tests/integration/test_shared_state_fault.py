@@ -21,7 +21,7 @@ import pytest
 from mcp_devtools import emulators
 from mcp_devtools.faults import BreakerWatch, DurableRedis, Load, Outcome, durable_redis, run_fault
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, free_ports
 
 DEADLINE_S = 1.0
 BUDGET_S = DEADLINE_S + 0.5
@@ -51,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data = tmp_path_factory.mktemp("shared-state-fault")
     env = {f"{s.env_prefix}LOG_LEVEL": "WARNING" for s in SERVICES}
     env |= {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data / s.name}.db" for s in SERVICES}
-    ports = {s.name: free_port() for s in SERVICES}
+    ports = free_ports(s.name for s in SERVICES)
     with run_stack(services=SERVICES, ports=ports, env=env, log_dir=data, orchestrator=False) as running:
         yield running
 

@@ -35,7 +35,7 @@ import pytest
 
 from mcp_devtools.faults import BreakerWatch, FaultProxy, FaultRun, Figures, Load, Outcome, run_fault
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, free_ports
 
 DEADLINE_S = 1.0
 BUDGET_S = DEADLINE_S + 0.5
@@ -99,7 +99,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     quiet = {"CHARGEBEE_LOG_LEVEL": "WARNING", "HUBSPOT_LOG_LEVEL": "WARNING"}
     both = tuple(s for s in DEFAULT_SERVICES if s.name in (VICTIM, HEALTHY))
     logs = tmp_path_factory.mktemp("source-faults")
-    ports = {s.name: free_port() for s in both}
+    ports = free_ports(s.name for s in both)
     with run_stack(services=both, ports=ports, env=quiet, log_dir=logs, orchestrator=False) as stack:
         yield Services(stack)
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_ports
 
 DEADLINE_S = 2.0
 
@@ -26,9 +26,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "ORCH_CATALOG_REFRESH_S": "3600",
     }
     services = tuple(s for s in DEFAULT_SERVICES if s.name in ("chargebee", "hubspot"))
-    ports = {s.name: free_port() for s in services}
+    ports = free_ports([*(s.name for s in services), "orchestrator"])
     with run_stack(
-        services=services, ports=ports, orchestrator_port=free_port(), env=env, log_dir=Path(state.parent)
+        services=services, ports=ports, orchestrator_port=ports["orchestrator"], env=env, log_dir=Path(state.parent)
     ) as running:
         yield running
 

@@ -17,7 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from mcp_devtools.stack import DEFAULT_SERVICES, run_stack
-from mcp_devtools.testing import free_port, otlp_receiver
+from mcp_devtools.testing import free_ports, otlp_receiver
 
 QUESTION = "what plan am I on, and do I have open deals?"
 
@@ -51,8 +51,10 @@ def test_one_query_exports_one_trace_from_three_processes(
            "ORCH_CONVERSATIONS": "none"}  # fmt: skip
     for prefix in ("ORCH_", *(s.env_prefix for s in services)):
         env |= {f"{prefix}TRACES_EXPORTER": "otlp-http", f"{prefix}OTLP_ENDPOINT": endpoint}
-    ports = {s.name: free_port() for s in services}
-    with run_stack(services=services, ports=ports, orchestrator_port=free_port(), env=env, log_dir=tmp_path) as stack:
+    ports = free_ports([*(s.name for s in services), "orchestrator"])
+    with run_stack(
+        services=services, ports=ports, orchestrator_port=ports["orchestrator"], env=env, log_dir=tmp_path
+    ) as stack:
         response = httpx.post(f"{stack.urls['orchestrator']}/query", json={"query": QUESTION,
                               "email": "ada@example.com"}, timeout=10)  # fmt: skip
         assert response.status_code == 200

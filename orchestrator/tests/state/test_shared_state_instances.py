@@ -20,7 +20,7 @@ from google.cloud import firestore
 
 from mcp_devtools.emulators import FirestoreEmulator, RedisServer
 from mcp_devtools.stack import DEFAULT_SERVICES, Stack, run_stack
-from mcp_devtools.testing import free_port
+from mcp_devtools.testing import free_port, free_ports
 
 BOUND_S = 0.3  # ORCH_INVALIDATION_BOUND_S of both instances
 SERVICES = ("menu", "customer_profile")
@@ -31,7 +31,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data = tmp_path_factory.mktemp("shared-state")
     chosen = tuple(s for s in DEFAULT_SERVICES if s.name in SERVICES)
     env = {f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{data / s.name}.db" for s in chosen}
-    ports = {s.name: free_port() for s in chosen}
+    ports = free_ports(s.name for s in chosen)
     with run_stack(services=chosen, ports=ports, env=env, log_dir=data, orchestrator=False) as running:
         yield running
 
