@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from mcp_common.otlp_encoding import encode_request
 from mcp_common.span_shipping import SpanTuple, from_tuple, to_tuple
@@ -26,18 +28,10 @@ from mcp_common.span_shipping import SpanTuple, from_tuple, to_tuple
 BATCH = 512
 
 
-class Keep(SpanProcessor):
-    def __init__(self) -> None:
-        self.spans: list[ReadableSpan] = []
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.spans.append(span)
-
-
 def shipped(requests: int, resource: Resource) -> list[SpanTuple]:
-    keep = Keep()
+    keep = InMemorySpanExporter()
     provider = TracerProvider(resource=resource)
-    provider.add_span_processor(keep)
+    provider.add_span_processor(SimpleSpanProcessor(keep))
     tracer = provider.get_tracer("mcp_common")
     server_attributes: dict[str, str | int] = {
         "http.request.method": "POST",
@@ -55,7 +49,7 @@ def shipped(requests: int, resource: Resource) -> list[SpanTuple]:
                 }
                 with tracer.start_as_current_span(f"step {step}", attributes=attributes):
                     pass
-    return [to_tuple(span) for span in keep.spans]
+    return [to_tuple(span) for span in keep.get_finished_spans()]
 
 
 def per_span_us(encode: Callable[[Sequence[SpanTuple]], bytes], batches: list[list[SpanTuple]], repeat: int) -> float:

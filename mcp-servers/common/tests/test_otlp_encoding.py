@@ -6,8 +6,9 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import (
     Link,
@@ -27,20 +28,12 @@ from mcp_common.span_shipping import from_tuple, to_tuple
 RESOURCE = {"service.name": "orchestrator", "service.version": "1.0", "deployment.environment": "test"}
 
 
-class Keep(SpanProcessor):
-    def __init__(self) -> None:
-        self.spans: list[ReadableSpan] = []
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.spans.append(span)
-
-
 def varied_spans() -> list[ReadableSpan]:
     """Spans with every field the encoders write: kinds, remote and local parents, events, links, statuses,
     trace state, attribute types (arrays included), two instrumentation scopes, a repeated attribute pair."""
-    keep = Keep()
+    keep = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource(RESOURCE), sampler=ALWAYS_ON)
-    provider.add_span_processor(keep)
+    provider.add_span_processor(SimpleSpanProcessor(keep))
     first, second = provider.get_tracer("mcp_common", "2.0"), provider.get_tracer("orchestrator")
     remote = SpanContext(
         0x1234, 0x5678, is_remote=True, trace_flags=TraceFlags(1), trace_state=TraceState([("k", "v")])
@@ -64,7 +57,7 @@ def varied_spans() -> list[ReadableSpan]:
                     span.set_status(Status(StatusCode.OK))
     with first.start_as_current_span("root", kind=SpanKind.PRODUCER):
         pass
-    return keep.spans
+    return list(keep.get_finished_spans())
 
 
 def test_the_request_is_the_one_the_sdk_encodes_from_the_same_spans() -> None:

@@ -76,7 +76,6 @@ class SurfaceMiddleware:
         development = settings.mode == "development"
         self.app = app
         self.hosts = HostPatterns(settings.allowed_hosts)
-        self.max_bytes = settings.max_body_bytes
         self.cap = BodyCap(app, max_bytes=settings.max_body_bytes)  # its two halves, after one scan of the headers
         self.cors = CORSMiddleware(
             self.cap.limited,
@@ -125,7 +124,7 @@ class SurfaceMiddleware:
             error = ServiceError(ErrorCode.INVALID_REQUEST, "the Host header names no host this server answers for")
             await error_response(error, as_http_status=True, status=MISDIRECTED)(scope, receive, send_with_headers)
             return
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > self.cap.max_bytes:
             await self.cap.refuse(scope, receive, send_with_headers)
             return
         if origin:

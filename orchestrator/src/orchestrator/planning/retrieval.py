@@ -167,10 +167,8 @@ class ToolIndex:
         return lexicon.stem(word) in self.idf or (word,) in lexicon.synonyms()
 
     def _known(self, word: str) -> bool:
-        stemmed = lexicon.stem(word)
-        if stemmed in self.idf or (word,) in lexicon.synonyms():
-            return True
-        return self.options.typos and self._correct(stemmed) is not None
+        """`uses`, or a misspelling of a catalog word."""
+        return self.uses(word) or (self.options.typos and self._correct(lexicon.stem(word)) is not None)
 
     def dish_fit(self, query: Query, i: int) -> float:
         """How well the tool takes the dishes the clause names: order lines when counted, else a search."""
