@@ -14,20 +14,14 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from mcp_common.span_shipping import ShippingSpanProcessor, from_tuple, to_tuple
 from mcp_devtools.testing import otlp_receiver
-
-
-class Keep(SpanProcessor):
-    def __init__(self) -> None:
-        self.spans: list[ReadableSpan] = []
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.spans.append(span)
 
 
 def provider_with(processor: SpanProcessor, *, sampled: bool = True) -> TracerProvider:
@@ -37,8 +31,8 @@ def provider_with(processor: SpanProcessor, *, sampled: bool = True) -> TracerPr
 
 
 def test_a_span_survives_the_tuple_round_trip() -> None:
-    keep = Keep()
-    tracer = provider_with(keep).get_tracer("scope.name", "1.2")
+    keep = InMemorySpanExporter()
+    tracer = provider_with(SimpleSpanProcessor(keep)).get_tracer("scope.name", "1.2")
     linked = SpanContext(0xABC, 0xDEF, is_remote=True, trace_flags=TraceFlags(1))
     with (
         tracer.start_as_current_span("parent"),
@@ -48,7 +42,7 @@ def test_a_span_survives_the_tuple_round_trip() -> None:
     ):
         span.add_event("cache miss", {"key": "k"})
         span.set_status(Status(StatusCode.ERROR, "boom"))
-    child, parent = keep.spans
+    child, parent = keep.get_finished_spans()
     resource = Resource({"service.name": "svc"})
 
     rebuilt = from_tuple(to_tuple(child), resource)
