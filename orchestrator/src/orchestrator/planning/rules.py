@@ -19,7 +19,9 @@ to plan validation, which binds them to the caller.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -37,6 +39,10 @@ _HARD_SPLIT = re.compile(
 )
 _SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&)\s+", re.IGNORECASE)
 ID_BONUS = 0.3
+PLANS_KEPT = 4096
+"""Plans a `RulePlanner` remembers (the least recently asked forgotten first)."""
+PLAN_MEMO_MAX_CHARS = 500
+"""Longer questions are planned every time, never remembered."""
 UNCALLABLE_MARGIN = 0.12  # the lead a tool needs over the next when the clause names none of the ids it requires
 UNSUPPLIED_PENALTY = 0.03  # in a near tie: per required argument the clause cannot give, beyond the fewest
 _TOOL_NAME = re.compile(r"\b[a-z][a-z0-9]*\.[a-z0-9]+_[a-z0-9_]+\b", re.IGNORECASE)
@@ -123,6 +129,7 @@ class RulePlanner:
         self.threshold = threshold
         self.margin = margin  # the second tool must score below best × (1 - margin) for a plan
         self.options = options
+        self._plans: OrderedDict[tuple[object, ...], tuple[ToolIndex, ToolIndex, frozenset[str], Plan]] = OrderedDict()
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
         # A one-shot question only reads: tools that write need a confirmation turn (/orchestrate).
@@ -134,6 +141,30 @@ class RulePlanner:
         # is left unanswered rather than planned with the nearest tool the caller has.
         every = [tool for tool in catalog.tools() if not tool.info.writes]
         whole = index_for(every, self.options) if len(every) > len(tools) else index
+        learnt = actions.learnt_verbs(catalog.tools())
+        today = dt.date.today()
+        # A plan is a function of these alone (identity arguments are bound later, by validation), so the
+        # same question over the same listings on the same day is planned once, whoever asks it. An entry
+        # holds the objects its key names by id, so an id in a key is never one of a newer listing. A
+        # remembered plan is not `cached` (that flag is the model's shared plan cache), and each caller
+        # gets a copy of it.
+        key = (question, today, id(index), id(whole), id(learnt))
+        known = self._plans.get(key)
+        if known is not None and known[0] is index and known[1] is whole and known[2] is learnt:
+            self._plans.move_to_end(key)
+            return known[3].model_copy(deep=True)
+        plan = self._plan(question, catalog, index, whole, learnt, today)
+        if len(question) <= PLAN_MEMO_MAX_CHARS:
+            self._plans[key] = (index, whole, learnt, plan)
+            while len(self._plans) > PLANS_KEPT:
+                self._plans.popitem(last=False)
+        return plan.model_copy(deep=True)
+
+    def _plan(
+        self, question: str, catalog: Catalog, index: ToolIndex, whole: ToolIndex, learnt: frozenset[str],
+        today: dt.date,
+    ) -> Plan:  # fmt: skip
+        tools = index.tools
         named = {n.lower() for n in _TOOL_NAME.findall(question)}
         if named - {t.name for t in catalog.tools()}:  # asks for a tool there is none of: never guess one
             return Plan(
@@ -141,7 +172,6 @@ class RulePlanner:
             )
         matches: dict[str, _Match] = {}
         unsure: list[Scored] = []
-        learnt = actions.learnt_verbs(catalog.tools())
         for clause in carry_ids(split_clauses(question), index.id_prefixes):
             if _asks_for_a_change(clause, learnt):
                 unsure.append(Scored(clause, ()))
@@ -162,11 +192,13 @@ class RulePlanner:
                     unsure.append(part)
         if not matches or any(u.best >= self.threshold or u.foreign for u in unsure):
             return clarify(question, unsure, index, matches)
-        steps = [Step(tool=m.tool.name, arguments=slots.extract(m.clause, m.tool)) for m in matches.values()]
+        steps = [
+            Step(tool=m.tool.name, arguments=slots.extract(m.clause, m.tool, today=today)) for m in matches.values()
+        ]
         confidence = min(1.0, 0.5 + min(m.score for m in matches.values()) / 2)
         return Plan(intent="+".join(matches), steps=steps, confidence=round(confidence, 3))
 
-    def _withheld(self, part: Scored, whole: ToolIndex, allowed: list[CatalogTool]) -> bool:
+    def _withheld(self, part: Scored, whole: ToolIndex, allowed: Sequence[CatalogTool]) -> bool:
         """Whether the part reads better as a tool the caller may not use than as the one it was given."""
         best, tool = self.score(part.clause, whole).ranked[0]
         return tool not in allowed and best > part.ranked[0][0]

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 logger = logging.getLogger(__name__)
+ALLOWLISTS_KEPT = 256
+"""Allowlists whose readable tools `Catalog.readable_by` remembers (the oldest forgotten first)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Catalog:
         self.sources = {source.name: source for source in sources}
         self.status = {name: SourceStatus() for name in self.sources}
         self._tools: dict[str, CatalogTool] = {}
+        # Per allowlist, the read tools of the current listing (`readable_by`); emptied by each refresh.
+        self._readable: dict[tuple[str, ...], list[CatalogTool]] = {}
         self._timeout_s = timeout_s
         self.version = "empty"
 
@@ -86,6 +90,7 @@ class Catalog:
             tools = {n: t for n, t in tools.items() if t.service != source.name}
             tools |= {f"{source.name}.{info.name}": tool for info in listing if (tool := _usable(source.name, info))}
         self._tools = dict(sorted(tools.items()))
+        self._readable = {}
         self.version = _version(self._tools.values())
 
     async def _list(self, source: ToolSource) -> list[ToolInfo] | None:
@@ -103,8 +108,17 @@ class Catalog:
         return list(self._tools.values())
 
     def readable_by(self, caller: Caller) -> list[CatalogTool]:
-        """The tools `caller` may use that only read: what a one-shot question can be planned with."""
-        return [tool for tool in self._tools.values() if caller.may_use(tool.name) and not tool.info.writes]
+        """The tools `caller` may use that only read: what a one-shot question can be planned with.
+
+        Worked out once per allowlist and listing (matching every tool against each pattern is most of a
+        rule plan's cost when the plan itself is remembered); at most `ALLOWLISTS_KEPT` allowlists."""
+        known = self._readable.get(caller.allowed_tools)
+        if known is None:
+            known = [tool for tool in self._tools.values() if caller.may_use(tool.name) and not tool.info.writes]
+            if len(self._readable) >= ALLOWLISTS_KEPT:
+                del self._readable[next(iter(self._readable))]
+            self._readable[caller.allowed_tools] = known
+        return list(known)
 
     def get(self, name: str) -> CatalogTool:
         try:
