@@ -64,7 +64,7 @@ class Stack:
     pids: dict[str, int]
 
 
-def start(processes: Processes, tree: Path) -> Stack:
+def start(processes: Processes, tree: Path, workers: int = 1) -> Stack:
     python = str(tree / ".venv" / "bin" / "python") if tree != REPO else sys.executable
     env, pids, services = outer_env(), {}, {}
     for name, module, prefix in (
@@ -83,7 +83,9 @@ def start(processes: Processes, tree: Path) -> Stack:
         processes.start(name, argv, env, tree, f"{slow[name]}/health")
     common = {"ORCH_STATE_BACKEND": "memory", "ORCH_CONVERSATIONS": "none", "ORCH_MCP_SERVERS": "{}",
               "ORCH_LOG_LEVEL": "WARNING", "ORCH_LOG_PAYLOADS": "false", "ORCH_ANSWER_TTL_S": "0",
-              "ORCH_TOOL_CACHE": "false"}  # fmt: skip
+              "ORCH_TOOL_CACHE": "false", "ORCH_WORKERS": str(workers)}  # fmt: skip
+    if workers > 1:  # several processes need a state backend they share
+        common |= {"ORCH_STATE_BACKEND": "sqlite", "ORCH_STATE_PATH": str(processes.log_dir / "state.sqlite3")}
     urls = []
     for label, backends in (("orchestrator", services), ("orchestrator-fan-out", slow)):
         port = free_port()
@@ -258,7 +260,7 @@ def measure(args: argparse.Namespace) -> Results:
         work = Path(tmp)
         processes = Processes(work)
         try:
-            stack = start(processes, tree)
+            stack = start(processes, tree, args.workers)
             lua = rotating_lua(work / "query.lua", questions(), "/query")
             luas = {name: rotating_lua(work / f"{name}.lua", direct_calls(name), "/mcp/call")
                     for name in ("chargebee", "hubspot")}  # fmt: skip
@@ -331,6 +333,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A and B, interleaved")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--tree", help="run the servers of this checkout (with its own .venv)")
+    parser.add_argument("--workers", type=int, default=1, help="orchestrator processes (>1: SQLite state)")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     return parser.parse_args(argv)
 

@@ -6,9 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+from mcp_common import emails
+
+Email = Annotated[emails.Email, AfterValidator(str.lower)]
 """An email address, validated and lower-cased so that comparisons ignore case."""
 
 SubscriptionStatus = Literal["future", "in_trial", "active", "non_renewing", "paused", "cancelled", "transferred"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from mcp_common.emails import Email
 from mcp_common.food import AddressLabel, Allergen, AllergenArg, DietaryTag, DietaryTagArg, normalised
 
 CuisineArg = Annotated[
@@ -27,7 +28,7 @@ CountryArg = Annotated[
 class EmailArgs(BaseModel):
     """Arguments naming one customer by email."""
 
-    email: EmailStr = Field(description="Email address of the customer whose profile is wanted (case-insensitive).")
+    email: Email = Field(description="Email address of the customer whose profile is wanted (case-insensitive).")
 
 
 class UpdatePreferencesArgs(EmailArgs):

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, NonNegativeInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
 
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+from mcp_common import emails
+
+Email = Annotated[emails.Email, AfterValidator(str.lower)]
 """An email address, validated and lower-cased so that comparisons ignore case."""
 
 

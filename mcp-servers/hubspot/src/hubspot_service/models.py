@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
+
+from mcp_common.emails import Email
 
 LifecycleStage = Literal[
     "subscriber",
@@ -31,7 +33,7 @@ TICKET_PRIORITIES: tuple[TicketPriority, ...] = get_args(TicketPriority)
 class EmailArgs(BaseModel):
     """Arguments naming one CRM contact by email."""
 
-    email: EmailStr = Field(
+    email: Email = Field(
         description="Email address of the end user whose CRM records are wanted (matched case-insensitively)."
     )
 

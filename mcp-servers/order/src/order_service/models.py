@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from mcp_common.emails import Email
 from order_service.lifecycle import OrderStatus
 
 OrderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -29,7 +30,7 @@ class OrderLineRequest(BaseModel):
 class QuoteOrderArgs(BaseModel):
     """Arguments of `quote_order` (and the cart part of `create_order`)."""
 
-    email: EmailStr = Field(description="Email of the customer placing the order (must be the caller).")
+    email: Email = Field(description="Email of the customer placing the order (must be the caller).")
     items: list[OrderLineRequest] = Field(
         min_length=1, max_length=20, description="What to order: 1 to 20 lines of menu item id and quantity."
     )
@@ -61,7 +62,7 @@ class OrderIdArgs(BaseModel):
 class ListOrdersArgs(BaseModel):
     """Arguments of `list_orders`."""
 
-    email: EmailStr = Field(description="Email of the customer whose orders are wanted (must be the caller).")
+    email: Email = Field(description="Email of the customer whose orders are wanted (must be the caller).")
     limit: int = Field(default=10, ge=1, le=50, description="How many of the most recent orders to return, 1 to 50.")
 
 

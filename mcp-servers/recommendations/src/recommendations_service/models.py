@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
+
+from mcp_common.emails import Email
 
 
 class RecommendArgs(BaseModel):
     """Arguments of `recommend`."""
 
-    email: EmailStr = Field(description="Email address of the customer the dishes are recommended for.")
+    email: Email = Field(description="Email address of the customer the dishes are recommended for.")
     limit: int = Field(default=5, ge=1, le=20, description="How many dishes to recommend, 1 to 20.")
     context: str | None = Field(
         default=None,
