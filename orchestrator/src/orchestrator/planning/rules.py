@@ -39,7 +39,7 @@ _HARD_SPLIT = re.compile(
 )
 _SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&)\s+", re.IGNORECASE)
 ID_BONUS = 0.3
-PLANS_KEPT = 4096
+PLANS_KEPT = 2048
 """Plans a `RulePlanner` remembers (the least recently asked forgotten first)."""
 PLAN_MEMO_MAX_CHARS = 500
 """Longer questions are planned every time, never remembered."""
@@ -129,7 +129,7 @@ class RulePlanner:
         self.threshold = threshold
         self.margin = margin  # the second tool must score below best × (1 - margin) for a plan
         self.options = options
-        self._plans: OrderedDict[tuple[object, ...], tuple[ToolIndex, ToolIndex, frozenset[str], Plan]] = OrderedDict()
+        self._plans: OrderedDict[tuple[object, ...], tuple[ToolIndex, ToolIndex, frozenset[str], str]] = OrderedDict()
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
         # A one-shot question only reads: tools that write need a confirmation turn (/orchestrate).
@@ -146,19 +146,19 @@ class RulePlanner:
         # A plan is a function of these alone (identity arguments are bound later, by validation), so the
         # same question over the same listings on the same day is planned once, whoever asks it. An entry
         # holds the objects its key names by id, so an id in a key is never one of a newer listing. A
-        # remembered plan is not `cached` (that flag is the model's shared plan cache), and each caller
-        # gets a copy of it.
+        # remembered plan is not `cached` (that flag is the model's shared plan cache). It is kept as its
+        # JSON (a fraction of the objects' memory), so each request gets a plan of its own.
         key = (question, today, id(index), id(whole), id(learnt))
         known = self._plans.get(key)
         if known is not None and known[0] is index and known[1] is whole and known[2] is learnt:
             self._plans.move_to_end(key)
-            return known[3].model_copy(deep=True)
+            return Plan.model_validate_json(known[3])
         plan = self._plan(question, catalog, index, whole, learnt, today)
         if len(question) <= PLAN_MEMO_MAX_CHARS:
-            self._plans[key] = (index, whole, learnt, plan)
+            self._plans[key] = (index, whole, learnt, plan.model_dump_json())
             while len(self._plans) > PLANS_KEPT:
                 self._plans.popitem(last=False)
-        return plan.model_copy(deep=True)
+        return plan
 
     def _plan(
         self, question: str, catalog: Catalog, index: ToolIndex, whole: ToolIndex, learnt: frozenset[str],
