@@ -161,7 +161,13 @@ async def test_the_model_planner_preselects_with_the_same_retriever(food: Catalo
     ("question", "tool", "arguments"),
     [("thai food under a tenner", "menu.search_menu", {"text": "thai", "max_price": 10}),
      ("anything thai and spicy?", "menu.search_menu", {"text": "thai spicy"}),
-     ("are my favourite cuisines set to greek and thai?", "customer_profile.get_profile", {})],
+     ("are my favourite cuisines set to greek and thai?", "customer_profile.get_profile", {}),
+     # "food" after a cuisine names the kind of value: it does not pull towards tools whose text says "food"
+     ("is there any italian food", "menu.search_menu", {"text": "italian"}),
+     ("curry food please", "menu.search_menu", {"text": "curry"}),
+     ("do you serve greek cuisine", "menu.search_menu", {"text": "greek"}),
+     ("did my indian food arrive", "tracking.track_order", {}),
+     ("what food do I usually order", "order.list_orders", {})],
 )  # fmt: skip
 async def test_a_dish_or_cuisine_is_a_value_to_search_not_a_word_choosing_the_tool(
     question: str, tool: str, arguments: dict[str, Any]
