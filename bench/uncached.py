@@ -10,7 +10,10 @@
   smaller of the two rates (a pair is one call to each).
 - Orchestrator overhead: end-to-end latency minus the slowest source's own handling time (`service_ms`,
   which each service measures and the orchestrator reports per source), from a client sampling
-  requests one at a time: alone (1 client) and beside the 50-connection run of (A).
+  requests one at a time: alone (1 client) and beside the 50-connection run of (A). Then once more
+  beside 50 connections that each pause 50-150 ms between questions (50 users reading their answers:
+  the server below its capacity), which separates the orchestrator's own time from the queue that a
+  closed loop of 50 builds at saturation.
 - Fan-out: a second orchestrator on three services (`bench/slow_service.py`) that each take 50 ms;
   end-to-end p50 against the slowest source's `service_ms` p50 (the delay where none is reported).
 
@@ -54,6 +57,7 @@ EMAILS = tuple(person.email for person in PEOPLE[:10])
 FAN_OUT = ("alpha", "beta", "gamma")
 FAN_OUT_QUESTION = "alpha status, beta status, gamma status"
 DELAY_MS = 50.0
+PAUSE_MS = 100  # mean pause of each paced connection between questions (0.5-1.5 × this)
 
 
 @dataclass(frozen=True)
@@ -96,15 +100,17 @@ def start(processes: Processes, tree: Path, workers: int = 1) -> Stack:
     return Stack(urls[0], urls[1], services, pids)
 
 
-def rotating_lua(path: Path, bodies: Sequence[Mapping[str, Any]], url_path: str) -> Path:
-    """A wrk script POSTing `bodies` in turn, one per request."""
+def rotating_lua(path: Path, bodies: Sequence[Mapping[str, Any]], url_path: str, *, pause_ms: int = 0) -> Path:
+    """A wrk script POSTing `bodies` in turn, one per request; with `pause_ms`, each connection waits a random
+    0.5-1.5 × `pause_ms` before each request (a user reading the answer before asking again)."""
     listed = ",\n".join(json.dumps(json.dumps(body)) for body in bodies)
+    pause = f"delay = function()\n  return math.random({pause_ms // 2}, {pause_ms * 3 // 2})\nend\n" if pause_ms else ""
     path.write_text(
         f"local bodies = {{\n{listed}\n}}\nlocal i = 0\n"
         "request = function()\n  i = i + 1\n"
         f'  local headers = {{["Content-Type"] = "application/json"}}\n'
         f'  return wrk.format("POST", "{url_path}", headers, bodies[(i % #bodies) + 1])\n'
-        "end\n"
+        "end\n" + pause
     )
     return path
 
@@ -200,7 +206,7 @@ def overhead_p50(samples: Sequence[tuple[float, float | None]]) -> float | None:
     return statistics.median(ms - (service or 0.0) for ms, service in samples)
 
 
-def round_of_a(stack: Stack, lua: Path, duration: float) -> dict[str, float]:
+def round_of_a(stack: Stack, lua: Path, paced: Path, duration: float) -> dict[str, float]:
     pids = [stack.pids[n] for n in ("orchestrator", "chargebee", "hubspot")]
     figures: dict[str, float] = {}
     rps, p50, _ = finish(wrk(stack.query_url, lua, 1, duration))
@@ -218,6 +224,12 @@ def round_of_a(stack: Stack, lua: Path, duration: float) -> dict[str, float]:
         "services_cpu_ms": 10 * (shares["servers_cpu"] - orchestrator) / rps,
     }
     figures["c50_overhead"] = overhead_p50(beside) or -1.0
+    # The same 50 connections, each pausing between questions as a reader does: 50 users active, the
+    # server below its capacity, so what is left is the orchestrator's own time, not the queue.
+    load = wrk(stack.query_url, paced, 50, duration)
+    beside = sample(stack.query_url, questions(), until=load)
+    rps, p50, _ = finish(load)
+    figures |= {"paced_rps": rps, "paced_p50": p50, "paced_overhead": overhead_p50(beside) or -1.0}
     return figures
 
 
@@ -262,6 +274,7 @@ def measure(args: argparse.Namespace) -> Results:
         try:
             stack = start(processes, tree, args.workers)
             lua = rotating_lua(work / "query.lua", questions(), "/query")
+            paced = rotating_lua(work / "paced.lua", questions(), "/query", pause_ms=PAUSE_MS)
             luas = {name: rotating_lua(work / f"{name}.lua", direct_calls(name), "/mcp/call")
                     for name in ("chargebee", "hubspot")}  # fmt: skip
             sample(stack.query_url, questions(), count=len(questions()))  # warm-up, and checks the answers
@@ -270,7 +283,7 @@ def measure(args: argparse.Namespace) -> Results:
             for number in range(1, args.rounds + 1):
                 for side in "ab" if number % 2 else "ba":
                     if side == "a":
-                        results.a.append(round_of_a(stack, lua, args.duration))
+                        results.a.append(round_of_a(stack, lua, paced, args.duration))
                     else:
                         results.b.append(round_of_b(stack, luas, args.duration))
                     processes.check()
@@ -317,6 +330,12 @@ def report(results: Results) -> str:
         value = results.median("a", f"c{clients}_overhead")
         lines.append(f"| overhead p50 ms, {clients} client(s) | {value:.2f} | |" if value >= 0 else
                      f"| overhead p50 ms, {clients} client(s) | n/a (no service_ms reported) | |")  # fmt: skip
+    paced = f"50 clients pausing {PAUSE_MS // 2}-{PAUSE_MS * 3 // 2} ms between questions"
+    lines.append(f"| req/s, {paced} | {results.median('a', 'paced_rps'):,.2f} | |")
+    lines.append(f"| p50 ms, {paced} | {results.median('a', 'paced_p50'):,.2f} | |")
+    value = results.median("a", "paced_overhead")
+    lines.append(f"| overhead p50 ms, {paced} | {value:.2f} | |" if value >= 0 else
+                 f"| overhead p50 ms, {paced} | n/a (no service_ms reported) | |")  # fmt: skip
     lines.append(f"| fan-out p50 ms (slowest source p50) | {results.fan_out[0]:.1f} ({results.fan_out[1]:.1f}) | |")
     return "\n".join(lines)
 
