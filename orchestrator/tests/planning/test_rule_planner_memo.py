@@ -118,6 +118,25 @@ async def test_a_plan_with_relative_dates_is_worked_out_anew_the_next_day(monkey
     assert planner.worked == [question, question]
 
 
+async def test_a_refresh_drops_the_plans_of_the_listing_before() -> None:
+    source = ScriptedSource(
+        "shop", {"get_plan": (tool_info("get_plan", examples=("what plan am I on",)), returns("p"))}
+    )
+    catalog = Catalog([source])
+    await catalog.refresh()
+    planner = Counting()
+    for question in ("what plan am I on", "which plan do I have"):
+        await planner.plan(question, ADA, catalog)
+    before = catalog.listing
+
+    await catalog.refresh()  # the same tools listed anew: new objects, a new listing
+    await planner.plan("what plan am I on", ADA, catalog)
+
+    assert catalog.listing is not before
+    assert planner.worked == ["what plan am I on", "which plan do I have", "what plan am I on"]
+    assert len(planner._plans) == 1  # nothing of the old listing is kept alive
+
+
 async def test_remembered_plans_are_bounded(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules, "PLANS_KEPT", 3)
     planner = Counting()

@@ -129,9 +129,33 @@ class RulePlanner:
         self.threshold = threshold
         self.margin = margin  # the second tool must score below best × (1 - margin) for a plan
         self.options = options
-        self._plans: OrderedDict[tuple[object, ...], tuple[ToolIndex, ToolIndex, frozenset[str], str]] = OrderedDict()
+        # (question, day, allowlist) → the plan's JSON, for the catalog listing `_listing` only (see `plan`).
+        self._plans: OrderedDict[tuple[str, dt.date, tuple[str, ...]], str] = OrderedDict()
+        self._listing: object = None
 
     async def plan(self, question: str, caller: Caller, catalog: Catalog) -> Plan:
+        # A plan is a function of the question, the catalog listing, the caller's allowlist and the day alone
+        # (identity arguments are bound later, by validation), so the same question is planned once per
+        # listing, allowlist and day, whoever asks it. A refresh makes a new listing: the plans of the old one
+        # are dropped with it, so none keeps an old listing's tools and indexes in memory. A remembered plan
+        # is not `cached` (that flag is the model's shared plan cache). It is kept as its JSON (a fraction of
+        # the objects' memory), so each request gets a plan of its own.
+        if catalog.listing is not self._listing:
+            self._plans.clear()
+            self._listing = catalog.listing
+        today = dt.date.today()
+        key = (question, today, caller.allowed_tools)
+        if (known := self._plans.get(key)) is not None:
+            self._plans.move_to_end(key)
+            return Plan.model_validate_json(known)
+        plan = self._plan(question, caller, catalog, today)
+        if len(question) <= PLAN_MEMO_MAX_CHARS:
+            self._plans[key] = plan.model_dump_json()
+            while len(self._plans) > PLANS_KEPT:
+                self._plans.popitem(last=False)
+        return plan
+
+    def _plan(self, question: str, caller: Caller, catalog: Catalog, today: dt.date) -> Plan:
         # A one-shot question only reads: tools that write need a confirmation turn (/orchestrate).
         tools = catalog.readable_by(caller)
         if not tools:
@@ -142,29 +166,6 @@ class RulePlanner:
         every = [tool for tool in catalog.tools() if not tool.info.writes]
         whole = index_for(every, self.options) if len(every) > len(tools) else index
         learnt = actions.learnt_verbs(catalog.tools())
-        today = dt.date.today()
-        # A plan is a function of these alone (identity arguments are bound later, by validation), so the
-        # same question over the same listings on the same day is planned once, whoever asks it. An entry
-        # holds the objects its key names by id, so an id in a key is never one of a newer listing. A
-        # remembered plan is not `cached` (that flag is the model's shared plan cache). It is kept as its
-        # JSON (a fraction of the objects' memory), so each request gets a plan of its own.
-        key = (question, today, id(index), id(whole), id(learnt))
-        known = self._plans.get(key)
-        if known is not None and known[0] is index and known[1] is whole and known[2] is learnt:
-            self._plans.move_to_end(key)
-            return Plan.model_validate_json(known[3])
-        plan = self._plan(question, catalog, index, whole, learnt, today)
-        if len(question) <= PLAN_MEMO_MAX_CHARS:
-            self._plans[key] = (index, whole, learnt, plan.model_dump_json())
-            while len(self._plans) > PLANS_KEPT:
-                self._plans.popitem(last=False)
-        return plan
-
-    def _plan(
-        self, question: str, catalog: Catalog, index: ToolIndex, whole: ToolIndex, learnt: frozenset[str],
-        today: dt.date,
-    ) -> Plan:  # fmt: skip
-        tools = index.tools
         named = {n.lower() for n in _TOOL_NAME.findall(question)}
         if named - {t.name for t in catalog.tools()}:  # asks for a tool there is none of: never guess one
             return Plan(

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +106,12 @@ class Catalog:
 
     def tools(self) -> list[CatalogTool]:
         return list(self._tools.values())
+
+    @property
+    def listing(self) -> Mapping[str, CatalogTool]:
+        """The current listing (name → tool), read-only: a new object after each refresh, so what was worked
+        out from one listing can tell it is still current by identity."""
+        return self._tools
 
     def readable_by(self, caller: Caller) -> list[CatalogTool]:
         """The tools `caller` may use that only read: what a one-shot question can be planned with.
