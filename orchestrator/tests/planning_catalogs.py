@@ -10,6 +10,7 @@ from orch_fakes import RegistrySource
 
 from chargebee_service.tools import build_registry as chargebee_registry
 from customer_profile_service.tools import build_registry as profile_registry
+from firebase_service.tools import build_registry as firebase_registry
 from hubspot_service.tools import build_registry as hubspot_registry
 from mcp_common.registry import ToolRegistry
 from menu_service.tools import build_registry as menu_registry
@@ -29,6 +30,7 @@ UNUSED: Any = _Unused()
 REGISTRIES: dict[str, Callable[[], ToolRegistry]] = {
     "chargebee": lambda: chargebee_registry(UNUSED),
     "hubspot": lambda: hubspot_registry(UNUSED),
+    "firebase": lambda: firebase_registry(UNUSED),
     "menu": lambda: menu_registry(UNUSED),
     "order": lambda: order_registry(lambda: UNUSED),
     "tracking": lambda: tracking_registry(lambda: UNUSED),

@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from orchestrator.planning import lexicon, slots, when
+from orchestrator.planning import lexicon, money, slots, when
 from orchestrator.planning.foreign import FOREIGN_WORDS
 from orchestrator.tools.catalog import CatalogTool
 
@@ -126,6 +126,8 @@ class ToolIndex:
                 for end in range(start + 1, min(len(stems), start + 4) + 1):
                     for expansion in table.get(tuple(plain[start:end]), ()):
                         terms[expansion] = max(terms.get(expansion, 0.0), SYNONYM_WEIGHT)
+            if money.names_a_price_limit(text):  # "under £15"; "under" alone is no price
+                terms[_PRICE_TERM] = max(terms.get(_PRICE_TERM, 0.0), SYNONYM_WEIGHT)
         counted = self.options.food and any(
             is_food(word) and any(is_quantity(w) for w in plain[max(0, n - 2) : n]) for n, word in enumerate(plain)
         )
@@ -196,6 +198,9 @@ class ToolIndex:
             ranked.append((total / ceiling if ceiling else 0.0, i))
         ranked.sort(key=lambda s: (-s[0], s[1]))
         return ranked
+
+
+_PRICE_TERM = lexicon.stem("price")
 
 
 @functools.cache

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.planning import lexicon, search_words, when
+from orchestrator.planning import lexicon, money, search_words, when
 from orchestrator.planning.phrases import VALUE_SYNONYMS
 from orchestrator.tools.catalog import CatalogTool
 
@@ -29,14 +29,6 @@ _LIMIT_NAMES = frozenset({"limit", "count", "n", "top", "max_results", "page_siz
 _TEXT_NAMES = frozenset({"text", "query", "q", "search", "keywords", "term"})
 _CONTEXT_NAMES = frozenset({"context", "mood", "occasion"})
 _DATE_PAIRS = (("start", "end"), ("from", "to"), ("since", "until"), ("min", "max"), ("after", "before"))
-_PENCE = {"ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-          "ninety": 90}  # fmt: skip  # "twelve pounds fifty": £12.50
-_PRICE = re.compile(
-    r"\b(?:under|below|less than|cheaper than|no more than|up to|max(?:imum)?|at most|for under|within|budget(?: of)?"
-    r"|(?:nothing|not|none|no more|no higher) (?:over|above|more than|higher than|dearer than|pricier than))"
-    r"\s+(?:a\s+)?(?:[£$€]\s*)?(\d+(?:\.\d+)?|tenner|fiver|ten|five|twenty|fifteen|twelve)\s*(?:(?:quid|pounds?)"
-    rf"(?:\s+(\d\d|{'|'.join(_PENCE)})(?:p|\s+pence)?\b)?|gbp|dollars?|bucks|usd|euros?|p\b)?"
-)
 
 
 @dataclass(frozen=True)
@@ -324,8 +316,7 @@ _DIET_WORDS = frozenset({"gluten-free", "dairy-free"})
 
 
 def _price(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) -> Any:
-    text = raw.replace("£", " £").replace("$", " $")
-    match = _PRICE.search(" ".join(text.split()))
+    match = money.price_limit(raw)
     if not match:
         return None
     amount = match.group(1)
@@ -333,7 +324,7 @@ def _price(prop: Prop, lowered: str, raw: str, used: set[str], today: dt.date) -
     value = float(amount) if amount[0].isdigit() else float(spoken)
     if match.group(2):  # pence after the pounds
         pence = match.group(2)
-        value += (int(pence) if pence.isdigit() else _PENCE[pence]) / 100
+        value += (int(pence) if pence.isdigit() else money.PENCE[pence]) / 100
         used.update({pence, "pence"})
     used.update({amount, "quid", "pounds", "pound", "dollars", "dollar", "tenner", "fiver", "under", "less"})
     if (prop.maximum is not None and value > prop.maximum) or value <= 0:

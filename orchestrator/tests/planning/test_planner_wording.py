@@ -1,0 +1,75 @@
+"""Everyday wordings the synonym lexicon reads (clipped CRM words, a support "query", a plan that is
+"active", a diet, the delivery guy), and words that are a cue only in context: "under" names a price only
+before an amount, "lost" a deal only as a deal."""
+
+from __future__ import annotations
+
+import pytest
+from planning_catalogs import registry_catalog
+
+from orchestrator.planning import money
+from orchestrator.planning.retrieval import index_for
+from orchestrator.planning.rules import RulePlanner
+from orchestrator.security.caller import Caller
+from orchestrator.tools.catalog import Catalog
+
+ADA = Caller("ada@example.com")
+EVERY_SERVICE = ("menu", "order", "tracking", "recommendations", "customer_profile", "chargebee", "hubspot", "firebase")
+
+
+@pytest.fixture
+async def catalog() -> Catalog:
+    return await registry_catalog(*EVERY_SERVICE)
+
+
+@pytest.mark.parametrize(
+    ("question", "tool"),
+    [("how many opps have we got open", "hubspot.list_deals"),
+     ("has anyone sorted out the problem I raised", "hubspot.list_tickets"),
+     ("is my plan still active", "chargebee.get_subscription"),
+     ("which diet am I on", "customer_profile.get_profile"),
+     ("what's the name of the delivery driver", "tracking.track_order"),
+     ("what's my user id", "firebase.get_user")],
+)  # fmt: skip
+async def test_everyday_words_plan_the_tool_they_mean(catalog: Catalog, question: str, tool: str) -> None:
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    assert [s.tool for s in plan.steps] == [tool]
+
+
+async def test_food_i_have_delivered_is_past_orders(catalog: Catalog) -> None:
+    index = index_for(catalog.readable_by(ADA))
+    assert {"past", "order"} <= set(index.query("what did I have delivered").terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [("vegan mains under £12", True), ("less than 12 dollars", True), ("anything under a tenner", True),
+     ("up to £20", True), ("which company have you got me under", False), ("up to 50 of them", False),
+     ("the last 3 orders", False)],
+)  # fmt: skip
+def test_a_price_limit_needs_an_amount(text: str, price: bool) -> None:
+    assert money.names_a_price_limit(text) is price
+
+
+async def test_under_without_an_amount_is_no_price(catalog: Catalog) -> None:
+    index = index_for(catalog.readable_by(ADA))
+    price = "pric"
+    assert price in index.query("desserts under £6").terms
+    assert price not in index.query("which company have you got me under").terms
+    assert price not in index.query("every order, up to 50 of them").terms
+
+
+async def test_getting_lost_is_not_a_deal(catalog: Catalog) -> None:
+    index = index_for(catalog.readable_by(ADA))
+    assert "deal" not in index.query("did the guy get lost").terms
+    assert "deal" in index.query("which deals have we lost this year").terms
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [("any dishes with courgette?", "courgette"), ("do you have anything with chickpeas", "chickpea"),
+     ("got any tempeh", "tempeh"), ("search the menu for jackfruit", "jackfruit")],
+)  # fmt: skip
+async def test_an_ingredient_is_searched_for(catalog: Catalog, question: str, text: str) -> None:
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    assert [(s.tool, s.arguments.get("text")) for s in plan.steps] == [("menu.search_menu", text)]
