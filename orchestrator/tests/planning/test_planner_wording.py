@@ -29,7 +29,11 @@ async def catalog() -> Catalog:
      ("is my plan still active", "chargebee.get_subscription"),
      ("which diet am I on", "customer_profile.get_profile"),
      ("what's the name of the delivery driver", "tracking.track_order"),
-     ("what's my user id", "firebase.get_user")],
+     ("what's my user id", "firebase.get_user"),
+     ("how is the menu split up", "menu.list_categories"),
+     ("which delivery addresses have I saved", "customer_profile.get_profile"),
+     ("is peanut one of my allergens", "customer_profile.get_profile"),
+     ("what goes well with a rainy evening", "recommendations.recommend")],
 )  # fmt: skip
 async def test_everyday_words_plan_the_tool_they_mean(catalog: Catalog, question: str, tool: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)
