@@ -33,11 +33,30 @@ async def catalog() -> Catalog:
      ("how is the menu split up", "menu.list_categories"),
      ("which delivery addresses have I saved", "customer_profile.get_profile"),
      ("is peanut one of my allergens", "customer_profile.get_profile"),
-     ("what goes well with a rainy evening", "recommendations.recommend")],
+     ("what goes well with a rainy evening", "recommendations.recommend"),
+     ("is the rider nearly here", "tracking.track_order"),
+     ("my order is taking ages", "tracking.track_order"),
+     ("whereabouts is my delivery", "tracking.track_order"),
+     ("what's popular", "recommendations.recommend"),
+     ("price up a large pepperoni for me", "order.quote_order"),
+     ("how many sessions did I have last week", "firebase.get_app_usage"),
+     ("which proposals are still pending", "hubspot.list_deals")],
 )  # fmt: skip
 async def test_everyday_words_plan_the_tool_they_mean(catalog: Catalog, question: str, tool: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)
     assert [s.tool for s in plan.steps] == [tool]
+
+
+@pytest.mark.parametrize(
+    ("question", "arguments"),
+    [("what entrees do you have", {"category": "mains"}),
+     ("any appetizers under 10 bucks", {"category": "starters", "max_price": 10})],
+)  # fmt: skip
+async def test_american_menu_words_name_the_sections(
+    catalog: Catalog, question: str, arguments: dict[str, object]
+) -> None:
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    assert [(s.tool, s.arguments) for s in plan.steps] == [("menu.search_menu", arguments)]
 
 
 async def test_food_i_have_delivered_is_past_orders(catalog: Catalog) -> None:

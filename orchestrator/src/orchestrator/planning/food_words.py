@@ -37,7 +37,8 @@ _WORDS = """
     scone scones cupcake cupcakes macaron macarons meringue pavlova trifle custard profiteroles
     fudge caramel vanilla strawberry strawberries raspberry blueberry banana pineapple lychee
     milkshake shake shakes frappe latte cappuccino espresso mocha chai cocoa kombucha cider lager
-    prosecco cocktail mocktail squash cordial sparkling
+    prosecco cocktail mocktail squash cordial sparkling cheeseburger cheeseburgers hamburger hamburgers hotdog
+    hotdogs entree entrees appetiser appetisers appetizer appetizers
         """
 FOOD_WORDS = frozenset(_WORDS.split())
 """Dish, ingredient, drink and meal words the retriever reads as entities rather than catalog words."""

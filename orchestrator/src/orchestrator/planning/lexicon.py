@@ -102,6 +102,8 @@ STOPWORDS = frozenset(
         "now",
         "currently",
         "really",
+        "nearly",
+        "almost",
         "still",
         "also",
         "could",
@@ -240,7 +242,8 @@ def value_aliases() -> dict[str, str]:
         "plant based": "vegan", "plant-based": "vegan", "no dairy": "dairy-free", "nuts": "tree-nuts",
         "nut": "tree-nuts", "pudding": "desserts", "puddings": "desserts", "dessert": "desserts",
         "sweet": "desserts", "sweets": "desserts", "burger": "burgers", "salad": "salads", "drink": "drinks",
-        "starter": "starters", "appetiser": "starters", "appetizer": "starters", "main": "mains",
+        "starter": "starters", "appetiser": "starters", "appetizer": "starters", "appetisers": "starters",
+        "appetizers": "starters", "entree": "mains", "entrees": "mains", "main": "mains",
         "main course": "mains", "mains": "mains", "side": "sides", "pizzas": "pizza", "prawn": "shellfish",
         "shrimp": "shellfish", "seafood": "shellfish", "milk": "milk", "eggs": "eggs", "egg": "eggs",
     }  # fmt: skip
