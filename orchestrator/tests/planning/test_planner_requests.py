@@ -36,8 +36,19 @@ def test_a_polite_request_for_a_change_is_a_change(clause: str) -> None:
 
 @pytest.mark.parametrize(
     "clause",
-    ["can you tell me my plan", "will my plan renew", "what would my switch cost", "is my ticket marked closed"],
-)
+    ["I'd like thai saved as a favourite cuisine", "I want my delivery address updated", "i need my order cancelled",
+     "please get my diet changed to vegan", "I would like the reminder emails turned off"],
+)  # fmt: skip
+def test_a_change_wished_for_is_a_change(clause: str) -> None:
+    assert _asks_for_a_change(clause)
+
+
+@pytest.mark.parametrize(
+    "clause",
+    ["can you tell me my plan", "will my plan renew", "what would my switch cost", "is my ticket marked closed",
+     "I want to know what changed on my account", "I'd like to see the addresses I saved", "I want something spicy",
+     "i need to know if my plan was upgraded"],
+)  # fmt: skip
 def test_a_question_is_not_a_change(clause: str) -> None:
     assert not _asks_for_a_change(clause)
 

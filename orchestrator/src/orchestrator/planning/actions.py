@@ -26,6 +26,17 @@ OBJECT_MARKERS = frozenset(
 """Words that open a verb's object: the verb is used as a verb."""
 
 
+_WISH = re.compile(
+    r"^\s*(?:please\s+)?(?:i'?d like|i would like|i want|i need|i'?d love|can you get|could you get|please get)\s+"
+    r"(?!to\b)(?P<object>(?:(?!\b(?:what|which|when|where|whether|if|how|why)\b)[^?])*?)\s*"
+    r"\b(?:changed|updated|cancell?ed|removed|deleted|added|saved|reset|switched|renamed|refunded|upgraded|"
+    r"downgraded|paused|resumed|turned (?:off|on)|taken off|put on)\b",
+    re.IGNORECASE,
+)
+"""A change asked for as a wish, the thing before its participle: "I'd like mexican saved as a favourite",
+"I want my address updated" (not "I want to know what changed")."""
+
+
 def opening_verb(text: str) -> tuple[str, str]:
     """The first word of `text` after any polite opening ("could you please …"), and the word after it."""
     found = lexicon.words(_POLITE.sub("", text, count=1))
@@ -63,9 +74,9 @@ def _verbs(tools: Sequence[CatalogTool]) -> frozenset[str]:
 
 
 def asks_for_a_change(clause: str, learnt: frozenset[str] = frozenset()) -> bool:
-    """Whether the clause opens by asking for a change: a general change verb ("cancel", "reset"), or a verb
-    the catalog's writing tools are asked with, followed by its object."""
+    """Whether the clause opens by asking for a change: a general change verb ("cancel", "reset"), a verb
+    the catalog's writing tools are asked with followed by its object, or a wish ("I want it cancelled")."""
     verb, following = opening_verb(clause)
-    if verb in lexicon.WRITE_VERBS:
+    if verb in lexicon.WRITE_VERBS or _WISH.match(clause):
         return True
     return verb in learnt and (following in OBJECT_MARKERS or following.isdigit() or following in lexicon.NUMBER_WORDS)

@@ -9,25 +9,37 @@ flight", "is it going to rain"); a catalog with a weather tool knows "weather", 
 
 from __future__ import annotations
 
+import re
+
 _BY_SUBJECT = (
     # travel and places
     "flight flights airline airlines airport airports plane planes train trains railway taxi hotel hotels airbnb "
     "holiday holidays vacation passport luggage baggage cruise ferry motorway traffic directions hospital "
     "hospitals pharmacy museum museums "
     # weather
-    "weather rain raining sunny forecast snow snowing umbrella "
+    "weather rain raining sunny forecast snow snowing umbrella windy storm thunderstorm humidity "
     # sport and politics
     "football soccer cricket rugby tennis basketball baseball league championship olympics election elections "
-    "president parliament government politics celebrity "
+    "president parliament government politics celebrity footie fixture fixtures nba nfl golf boxing ufc playoffs "
+    "halftime referee "
     # health
     "calories calorie doctor dentist symptoms symptom medicine medication vaccine headache fever workout gym bmi "
     # money outside this business
-    "bank banks mortgage loan loans crypto bitcoin ethereum forex pension insurance "
+    "bank banks mortgage loan loans crypto bitcoin ethereum forex pension insurance exchange dividend dividends "
+    "inflation lottery casino betting horoscope "
     # shopping and things elsewhere
     "laptop laptops television headphones shoes trainers clothes jacket furniture sofa amazon ebay parcel "
     "parcels "
     # entertainment and schoolwork
     "cinema song songs music album concert novel poem poems joke jokes riddle homework essay equation maths "
-    "math calculus translate translation recipe recipes"
+    "math calculus translate translation recipe recipes multiply multiplied divide divided algebra bake baking "
+    "oven printer"
 )
 FOREIGN_WORDS: frozenset[str] = frozenset(_BY_SUBJECT.split())
+
+ARITHMETIC = re.compile(
+    r"(?<![\w-])\d+(?:\.\d+)?\s*(?:times|plus|minus|multiplied by|divided by|to the power of|[*^+])"
+    r"\s*\d+(?:\.\d+)?(?![\w-])"
+)
+"""A sum between two bare numbers ("17 times 23", "12 + 5"): schoolwork. Not a count of dishes ("2 x m-09")
+nor a date ("09/27")."""
