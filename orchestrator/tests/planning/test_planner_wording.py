@@ -40,7 +40,8 @@ async def catalog() -> Catalog:
      ("what's popular", "recommendations.recommend"),
      ("price up a large pepperoni for me", "order.quote_order"),
      ("how many sessions did I have last week", "firebase.get_app_usage"),
-     ("which proposals are still pending", "hubspot.list_deals")],
+     ("which proposals are still pending", "hubspot.list_deals"),
+     ("how many orders have I placed this year", "order.list_orders")],
 )  # fmt: skip
 async def test_everyday_words_plan_the_tool_they_mean(catalog: Catalog, question: str, tool: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)
@@ -96,3 +97,11 @@ async def test_getting_lost_is_not_a_deal(catalog: Catalog) -> None:
 async def test_an_ingredient_is_searched_for(catalog: Catalog, question: str, text: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)
     assert [(s.tool, s.arguments.get("text")) for s in plan.steps] == [("menu.search_menu", text)]
+
+
+async def test_a_word_of_a_known_phrase_is_not_read_as_a_misspelling(catalog: Catalog) -> None:
+    """A phrase of the lexicon ("postal address") is read whole: "postal" is no misspelt "posted"."""
+    index = index_for(catalog.readable_by(ADA))
+    assert "post" not in index.query("which postal address is on my billing account").terms
+    plan = await RulePlanner().plan("which postal address is on my billing account", ADA, catalog)
+    assert [s.tool for s in plan.steps] == ["chargebee.get_customer"]

@@ -100,10 +100,13 @@ class ToolIndex:
         place = when.mentioned_place(f" {' '.join(plain)} ") if self.takes_zones else None
         values = frozenset(place.split()) if place else frozenset()  # "tokyo", "new york": a time-zone value
         content = [(w, s) for w, s in zip(plain, stems, strict=True) if w not in lexicon.STOPWORDS and w not in values]
+        phrased = _in_phrases(plain) if self.options.synonyms else frozenset()
         for word, stemmed in content:
             food = self.options.food and (word in lexicon.FOOD_WORDS or word in lexicon.CUISINE_WORDS)
             if stemmed in self.idf or not self.options.typos:
                 known: str | None = stemmed
+            elif word in phrased:  # "postal address" is read as a phrase: "postal" is no misspelt "posted"
+                known = None
             else:  # a dish the catalog does not name is an entity, not a misspelt catalog word ("bread" ≠ "brand")
                 known = None if food else self._correct(stemmed)
             if known is None and self.options.food and not food and len(word) >= 5 and word.isalpha():
@@ -203,6 +206,18 @@ class ToolIndex:
 
 
 _PRICE_TERM = lexicon.stem("price")
+
+
+def _in_phrases(plain: Sequence[str]) -> frozenset[str]:
+    """The words of `plain` inside a phrase of two or more words the synonym lexicon reads."""
+    table = lexicon.synonyms()
+    return frozenset(
+        word
+        for start in range(len(plain))
+        for end in range(start + 2, min(len(plain), start + 4) + 1)
+        if tuple(plain[start:end]) in table
+        for word in plain[start:end]
+    )
 
 
 @functools.cache
