@@ -57,3 +57,24 @@ async def test_a_tools_verb_on_its_own_things_still_plans(question: str, expecte
 @pytest.mark.parametrize("question", ["what did I order on friday", "have I ordered the curry before"])
 async def test_ordering_in_the_past_reads_the_order_history(question: str, food: Catalog) -> None:
     assert await tools_for(question, food) == ["order.list_orders"]
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("what desserts do you have", "desserts"),
+        ("show me the starters", "starters"),
+        ("what mains are there", "mains"),
+    ],
+)
+async def test_a_section_named_goes_to_the_tool_that_takes_it(question: str, section: str) -> None:
+    """The search (its `category` takes the section) and the overview of sections (which lists it) tie on the
+    words; the tool that takes the value named wins the tie."""
+    catalog = await registry_catalog("menu", "order", "tracking", "recommendations", "customer_profile")
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    assert [(s.tool, s.arguments.get("category")) for s in plan.steps] == [("menu.search_menu", section)]
+
+
+async def test_the_value_tie_break_leaves_a_clear_lead_alone(food: Catalog) -> None:
+    """Only a near tie is broken by the value: "what sections does the menu have" still lists the sections."""
+    assert await tools_for("what sections does the menu have", food) == ["menu.list_categories"]

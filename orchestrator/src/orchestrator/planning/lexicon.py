@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from mcp_common.food import ALLERGEN_ALIASES, CUISINES, DIETARY_TAG_ALIASES
 from orchestrator.planning.food_words import FOOD_WORDS as FOOD_WORDS
@@ -253,6 +254,18 @@ def value_aliases() -> dict[str, str]:
 def synonyms() -> dict[tuple[str, ...], list[str]]:
     """The synonym lexicon as stemmed phrases → stemmed expansion words."""
     return _synonyms()
+
+
+def phrase_words(plain: Sequence[str]) -> frozenset[str]:
+    """The words of `plain` inside a phrase of two to four words the synonym lexicon reads."""
+    table = _synonyms()
+    return frozenset(
+        word
+        for start in range(len(plain))
+        for end in range(start + 2, min(len(plain), start + 4) + 1)
+        if tuple(plain[start:end]) in table
+        for word in plain[start:end]
+    )
 
 
 @functools.cache

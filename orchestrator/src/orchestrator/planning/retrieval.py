@@ -85,6 +85,7 @@ class ToolIndex:
     takes_zones: bool = False  # some tool has a time-zone argument: a place name is a value for it
     enum_stems: frozenset[str] = frozenset()  # stems of the enum values the tools' arguments take
     id_prefixes: tuple[str, ...] = ()  # the prefixes of the ids the tools' id arguments take ("m", "ord")
+    value_stems: tuple[frozenset[str], ...] = ()  # per tool: stems of the enum values its arguments take
     _typos: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -100,7 +101,7 @@ class ToolIndex:
         place = when.mentioned_place(f" {' '.join(plain)} ") if self.takes_zones else None
         values = frozenset(place.split()) if place else frozenset()  # "tokyo", "new york": a time-zone value
         content = [(w, s) for w, s in zip(plain, stems, strict=True) if w not in lexicon.STOPWORDS and w not in values]
-        phrased = _in_phrases(plain) if self.options.synonyms else frozenset()
+        phrased = lexicon.phrase_words(plain) if self.options.synonyms else frozenset()
         for word, stemmed in content:
             food = self.options.food and (word in lexicon.FOOD_WORDS or word in lexicon.CUISINE_WORDS)
             if stemmed in self.idf or not self.options.typos:
@@ -206,18 +207,6 @@ class ToolIndex:
 
 
 _PRICE_TERM = lexicon.stem("price")
-
-
-def _in_phrases(plain: Sequence[str]) -> frozenset[str]:
-    """The words of `plain` inside a phrase of two or more words the synonym lexicon reads."""
-    table = lexicon.synonyms()
-    return frozenset(
-        word
-        for start in range(len(plain))
-        for end in range(start + 2, min(len(plain), start + 4) + 1)
-        if tuple(plain[start:end]) in table
-        for word in plain[start:end]
-    )
 
 
 @functools.cache
@@ -337,6 +326,7 @@ def build_index(tools: Sequence[CatalogTool], options: Options | None = None) ->
         lengths.append(sum(tf.values()))
         df.update(tf.keys())
     n = len(tools)
+    values = tuple(_value_stems(t) for t in tools)
     idf = {term: math.log(1 + (n - count + 0.5) / (count + 0.5)) for term, count in df.items()}
     vocabulary = tuple(sorted(t for t in idf if t.isalpha() and len(t) >= 4))
     return ToolIndex(
@@ -351,14 +341,19 @@ def build_index(tools: Sequence[CatalogTool], options: Options | None = None) ->
         orders_food,
         [frozenset(tool_fields(t)["name"]) for t in tools],
         any(p.kind == "zone" for t in tools for p in slots.slot_plan(t).props),
-        frozenset(
-            lexicon.stem(w)
-            for t in tools
-            for prop in t.info.input_schema.get("properties", {}).values()
-            for value in _enum_words(prop)
-            for w in lexicon.words(value)
-        ),
+        frozenset().union(*values),
         tuple(sorted({p.prefix for t in tools for p in slots.slot_plan(t).id_props if p.prefix})),
+        values,
+    )
+
+
+def _value_stems(tool: CatalogTool) -> frozenset[str]:
+    """Stems of the enum values the tool's arguments take ("desserts", "unpaid", "vegan")."""
+    return frozenset(
+        lexicon.stem(w)
+        for prop in tool.info.input_schema.get("properties", {}).values()
+        for value in _enum_words(prop)
+        for w in lexicon.words(value)
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from orchestrator.planning import actions, fit, lexicon, retrieval, slots
 from orchestrator.planning.base import Plan, Step
-from orchestrator.planning.retrieval import Options, ToolIndex, index_for
+from orchestrator.planning.retrieval import Options, Query, ToolIndex, index_for
 from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog, CatalogTool
 
@@ -44,6 +44,7 @@ PLANS_KEPT = 2048
 PLAN_MEMO_MAX_CHARS = 500
 """Longer questions are planned every time, never remembered."""
 UNCALLABLE_MARGIN = 0.12  # the lead a tool needs over the next when the clause names none of the ids it requires
+VALUE_BONUS = 0.05  # in a near tie: for the tools that take a value the clause names (the others only list it)
 UNSUPPLIED_PENALTY = 0.03  # in a near tie: per required argument the clause cannot give, beyond the fewest
 _TOOL_NAME = re.compile(r"\b[a-z][a-z0-9]*\.[a-z0-9]+_[a-z0-9_]+\b", re.IGNORECASE)
 _ID_AT_END = re.compile(r"\b[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\s*$", re.IGNORECASE)
@@ -218,6 +219,7 @@ class RulePlanner:
         close = adjusted[0][0] * (1 - self.margin) if adjusted else 0.0
         if len(adjusted) > 1 and adjusted[0][0] > 0 and adjusted[1][0] >= close:  # a near tie
             adjusted = self._prefer_callable(clause, adjusted, close)
+            adjusted = _prefer_values(query, index, adjusted, close)
         return Scored(clause, tuple(adjusted[:5]))
 
     @staticmethod
@@ -281,6 +283,23 @@ class RulePlanner:
             return False
         best = index.tools.index(whole.ranked[0][1])
         return index.covers(best, left) and index.covers(best, right)
+
+
+def _prefer_values(
+    query: Query, index: ToolIndex, ranked: list[tuple[float, CatalogTool]], close: float
+) -> list[tuple[float, CatalogTool]]:
+    """Close tools (a near tie) where only some take a value the clause names as an argument ("what desserts
+    do you have": the search takes "desserts" as its section; the overview of sections only lists them):
+    those that take it gain `VALUE_BONUS`."""
+    named = set(query.terms)
+    takes = {
+        id(tool) for score, tool in ranked if score >= close and named & index.value_stems[index.tools.index(tool)]
+    }
+    if not takes or len(takes) == sum(1 for score, _ in ranked if score >= close):
+        return ranked
+    ranked = [(score + VALUE_BONUS, tool) if id(tool) in takes else (score, tool) for score, tool in ranked]
+    ranked.sort(key=lambda s: -s[0])
+    return ranked
 
 
 def _bare_noun(text: str) -> bool:
