@@ -4,7 +4,7 @@ object, past-tense ordering, over the food services' tools (menu, orders, tracki
 from __future__ import annotations
 
 import pytest
-from planning_catalogs import registry_catalog
+from planning_catalogs import REGISTRIES, registry_catalog
 
 from orchestrator.planning import retrieval
 from orchestrator.planning.rules import RulePlanner
@@ -78,3 +78,20 @@ async def test_a_section_named_goes_to_the_tool_that_takes_it(question: str, sec
 async def test_the_value_tie_break_leaves_a_clear_lead_alone(food: Catalog) -> None:
     """Only a near tie is broken by the value: "what sections does the menu have" still lists the sections."""
     assert await tools_for("what sections does the menu have", food) == ["menu.list_categories"]
+
+
+async def test_a_plural_named_goes_to_the_tool_named_with_it(food: Catalog) -> None:
+    """ "my orders" ties the order tools on their words; `list_orders` is named with the plural."""
+    assert await tools_for("my orders", food) == ["order.list_orders"]
+
+
+async def test_list_is_a_way_of_asking_not_the_overview_of_sections(food: Catalog) -> None:
+    plan = await RulePlanner().plan("list the desserts", ADA, food)
+    assert [(s.tool, s.arguments.get("category")) for s in plan.steps] == [("menu.search_menu", "desserts")]
+
+
+async def test_food_after_a_diet_names_no_tool_of_its_own() -> None:
+    """ "halal food": the diet is the value; "food" does not pull the customer's "food profile"."""
+    catalog = await registry_catalog(*REGISTRIES)
+    plan = await RulePlanner().plan("what halal food do you have", ADA, catalog)
+    assert [(s.tool, s.arguments.get("dietary")) for s in plan.steps] == [("menu.search_menu", ["halal"])]

@@ -70,6 +70,7 @@ STOPWORDS = frozenset(
         "pls",
         "plz",
         "show",
+        "list",
         "tell",
         "that",
         "the",

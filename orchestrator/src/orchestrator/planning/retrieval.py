@@ -32,7 +32,7 @@ B = 0.5
 FIELD_WEIGHTS = {"name": 3.0, "examples": 1.5, "description": 1.0, "schema": 0.5}
 SYNONYM_WEIGHT = 0.8
 FOOD_CONCEPT = "dish"
-_GENERIC_FOOD = ("food",)  # the noun a dish or cuisine word qualifies ("thai food"): no tool of its own
+_GENERIC_FOOD = "food"  # the noun a food word qualifies ("thai food", "vegan food"): no tool of its own
 _GENERIC_NAME_WORDS = frozenset({"get", "list", "search", "find", "fetch", "read", "query", "show"})
 # example values a schema description gives ("e.g., 'Asia/Tokyo'", "e.g. Paris", "'curry', 'paneer'"): up to
 # the closing parenthesis or the end of the sentence after "e.g."/"for example", and any quoted value
@@ -120,9 +120,8 @@ class ToolIndex:
                 dishes += food
                 continue  # an entity (a dish, an id, a number): it fills an argument, it does not choose the tool
             terms[known or stemmed] = max(terms.get(known or stemmed, 0.0), 1.0)
-        if dishes:  # "thai food": the noun names the kind of value, not a tool
-            for generic in _GENERIC_FOOD:
-                terms.pop(generic, None)
+        if FOOD_CONCEPT in terms:  # "thai food", "halal food": the noun names the kind of value, not a tool
+            terms.pop(_GENERIC_FOOD, None)
         if self.options.synonyms:
             table = lexicon.synonyms()
             plain = [self._spoken(w) for w in plain]

@@ -220,6 +220,7 @@ class RulePlanner:
         if len(adjusted) > 1 and adjusted[0][0] > 0 and adjusted[1][0] >= close:  # a near tie
             adjusted = self._prefer_callable(clause, adjusted, close)
             adjusted = _prefer_values(query, index, adjusted, close)
+            adjusted = _prefer_plural(clause, adjusted, close)
         return Scored(clause, tuple(adjusted[:5]))
 
     @staticmethod
@@ -296,6 +297,21 @@ def _prefer_values(
         id(tool) for score, tool in ranked if score >= close and named & index.value_stems[index.tools.index(tool)]
     }
     if not takes or len(takes) == sum(1 for score, _ in ranked if score >= close):
+        return ranked
+    ranked = [(score + VALUE_BONUS, tool) if id(tool) in takes else (score, tool) for score, tool in ranked]
+    ranked.sort(key=lambda s: -s[0])
+    return ranked
+
+
+def _prefer_plural(
+    clause: str, ranked: list[tuple[float, CatalogTool]], close: float
+) -> list[tuple[float, CatalogTool]]:
+    """Close tools (a near tie) where only some are named with a plural the clause uses ("my orders":
+    `list_orders`, not `get_order`): those gain `VALUE_BONUS`."""
+    plurals = {w for w in lexicon.words(clause) if len(w) > 3 and w.endswith("s")}
+    band = [tool for score, tool in ranked if score >= close]
+    takes = {id(tool) for tool in band if plurals & set(tool.info.name.lower().split("_"))}
+    if not takes or len(takes) == len(band):
         return ranked
     ranked = [(score + VALUE_BONUS, tool) if id(tool) in takes else (score, tool) for score, tool in ranked]
     ranked.sort(key=lambda s: -s[0])
