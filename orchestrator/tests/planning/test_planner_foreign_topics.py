@@ -27,7 +27,8 @@ async def catalog() -> Catalog:
     "question",
     ["track my flight BA117", "is it going to rain this weekend", "recommend me a laptop for work",
      "what time does the museum open", "what's the exchange rate for euros today", "what is 12 times 7",
-     "work out 250 + 17 for me", "who won the nba game"],
+     "work out 250 + 17 for me", "who won the nba game", "who are you", "how are you today", "what time is it",
+     "can I speak to a human please", "what are your opening hours"],
 )  # fmt: skip
 async def test_a_foreign_subject_is_asked_back(catalog: Catalog, question: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)
@@ -46,7 +47,9 @@ async def test_one_foreign_part_makes_the_whole_question_ask_back(catalog: Catal
     [("where is my order", "tracking.track_order"), ("has ord-12ab34 arrived yet", "tracking.track_order"),
      ("is m-12 in stock today", "menu.get_item"), ("any news on my support ticket", "hubspot.list_tickets"),
      ("how much would 2 x m-12 cost", "order.quote_order"),
-     ("my card expires 09/27, is that the card you have on file", "chargebee.get_customer")],
+     ("my card expires 09/27, is that the card you have on file", "chargebee.get_customer"),
+     ("who are you sending my invoices to", "chargebee.list_invoices"),
+     ("what time will my order arrive", "tracking.track_order")],
 )  # fmt: skip
 async def test_everyday_questions_here_are_still_planned(catalog: Catalog, question: str, tool: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)

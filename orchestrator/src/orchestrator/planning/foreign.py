@@ -43,3 +43,16 @@ ARITHMETIC = re.compile(
 )
 """A sum between two bare numbers ("17 times 23", "12 + 5"): schoolwork. Not a count of dishes ("2 x m-09")
 nor a date ("09/27")."""
+
+SMALL_TALK = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and|but)\W+)*(?:"
+    r"who are you|what are you|are you (?:a )?(?:bot|robot|human|real|an ai)|how are you(?: doing| today)?|"
+    r"what(?: is|'s)? the (?:time|date|day)(?: today| now)?|what time is it|what day is it|"
+    r"(?:can|could|may) i (?:speak|talk) (?:to|with) (?:a |an |someone|somebody|real )*(?:human|person|agent|someone|"
+    r"somebody|manager)|"
+    r"what(?: are|'re)? your (?:opening|business) hours|when are you open|are you open"
+    r")(?:\s+(?:on \w+|today|tonight|tomorrow|now|please|then|mate))*\W*$",
+    re.IGNORECASE,
+)
+"""Small talk and questions about the assistant itself, as the whole clause: no tool answers them, whatever
+words they share ("who are you" is small talk; "who are you sending my invoices to" is not)."""

@@ -24,7 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from orchestrator.planning import lexicon, money, slots, when
-from orchestrator.planning.foreign import ARITHMETIC, FOREIGN_WORDS
+from orchestrator.planning.foreign import ARITHMETIC, FOREIGN_WORDS, SMALL_TALK
 from orchestrator.tools.catalog import CatalogTool
 
 K1 = 1.2
@@ -168,8 +168,8 @@ class ToolIndex:
         return bool(stated) and all(t in self.tf[i] for t in stated)
 
     def foreign_topic(self, text: str) -> bool:
-        """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses, or is a sum."""
-        if ARITHMETIC.search(text.lower()):
+        """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses, is a sum or small talk."""
+        if ARITHMETIC.search(text.lower()) or SMALL_TALK.match(text):
             return True
         return any(w in FOREIGN_WORDS and not self.uses(w) for w in lexicon.words(text))
 
