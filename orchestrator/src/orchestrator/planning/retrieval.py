@@ -169,8 +169,13 @@ class ToolIndex:
 
     def foreign_topic(self, text: str) -> bool:
         """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses, is a sum or small talk."""
-        if ARITHMETIC.search(text.lower()) or SMALL_TALK.match(text):
+        if ARITHMETIC.search(text.lower()):
             return True
+        if SMALL_TALK.match(
+            text
+        ):  # unless a tool is named for it ("what time is it": a time tool's `get_current_time`)
+            said = set(lexicon.analyse(text))
+            return not any(said & names for names in self.name_words)
         return any(w in FOREIGN_WORDS and not self.uses(w) for w in lexicon.words(text))
 
     def uses(self, word: str) -> bool:
