@@ -25,6 +25,11 @@ CART = ConversationView(cart_items=("Chana Masala", "Onion Bhaji"))
         ("what's my total number of orders with you", ConversationView(), "order_history"),
         ("any news on ORD-7A7A7A", ConversationView(), "track_order"),
         ("what is this bot for", ConversationView(), "help"),
+        ("I don't want the bhaji any more", CART, "remove_from_cart"),
+        ("I don't want the lassi after all", CART, "remove_from_cart"),
+        ("I don't want my order any more", CART, "cancel_order"),
+        ("deliver it home", CART, "choose_address"),
+        ("how many points do I have", ConversationView(), "show_profile"),
     ],
 )
 async def test_everyday_wording_is_read_as_the_intent(message: str, view: ConversationView, intent: str) -> None:

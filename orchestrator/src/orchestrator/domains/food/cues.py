@@ -119,6 +119,8 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\btake (the |that |those |a |an |my )?(\w+ ){0,4}(out|off)\b", 3.5),
         (rf"\b(empty|clear|reset)\b.*\b{CART}\b", 4.5),
         (r"\b(don't|do not) (want|need) (the|that|those|these|my|a|an|any)\b", 1.5),
+        (r"\b(don't|do not) want (the|that|those|these|my) (?!order\b|delivery\b|food\b)(\w+ ){1,3}"
+         r"(any ?more|after all|any longer)\b", 3.5),
         (r"\b(less|fewer|one less|one fewer)\b", 1.0),
     ),
     "add_to_cart": (
@@ -137,7 +139,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(that|this|it|them|those) (one|ones|please)\b", 1.0),
     ),
     "choose_address": (
-        (r"\bdeliver(y|ed)? (it |them |this |that |my order |the order |the food )?(to|at)\b", 3.5),
+        (r"\bdeliver(y|ed)? (it |them |this |that |my order |the order |the food )?(to|at|home)\b", 3.5),
         (r"\bsend (it|them|this|that|everything|the food)?( over)? ?(to|home)\b", 3.5),
         (rf"^\s*(to|at) (the |my )?{_PLACE}\b", 3.5),
         (rf"\b{_PLACE}\b", 1.5),
@@ -169,7 +171,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bmy (profile|account|details|addresses|address|preferences|dietary preferences|diet|allergies|"
          r"allergens|loyalty|points|info|information|settings|saved \w+)\b", 2.5),
         (r"\b(who am i|about me)\b", 3.5),
-        (r"\b(loyalty|reward|rewards) points\b", 3.5),
+        (r"\b(loyalty|reward|rewards) points\b|\bhow many points\b", 3.5),
         (r"\b(what|which) (allergies|allergens|diet|dietary preferences|preferences|addresses|cuisines)\b"
          r".*\b(i|me|my)\b", 3.5),
         (r"\b(profile|account)\b", 2.0),
