@@ -114,6 +114,13 @@ async def test_choosing_the_work_address(food: Food) -> None:
     assert "Delivering to your work address." in added.answer
 
 
+async def test_the_default_address_is_the_one_the_profile_marks(food: Food) -> None:
+    chosen = await food.chat().say("use my default address")
+    assert chosen.intent == "choose_address" and chosen.data is not None
+    assert chosen.data["address"]["address_id"] == "addr-ada-home"
+    assert chosen.answer.startswith("I'll deliver to your home address: 10 Engine Street, London")
+
+
 async def test_an_address_the_user_does_not_have_lists_theirs(food: Food) -> None:
     asked = await food.chat().say("deliver to my cottage address")
     assert asked.intent == "choose_address"

@@ -30,6 +30,10 @@ CART = ConversationView(cart_items=("Chana Masala", "Onion Bhaji"))
         ("I don't want my order any more", CART, "cancel_order"),
         ("deliver it home", CART, "choose_address"),
         ("how many points do I have", ConversationView(), "show_profile"),
+        ("and a mango lassi please", CART, "add_to_cart"),
+        ("a bit spicy", CART, "browse_menu"),
+        ("what's my default address", CART, "show_profile"),
+        ("use my default address", CART, "choose_address"),
     ],
 )
 async def test_everyday_wording_is_read_as_the_intent(message: str, view: ConversationView, intent: str) -> None:

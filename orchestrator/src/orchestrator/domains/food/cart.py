@@ -77,7 +77,10 @@ async def address_chosen(turn: Turn) -> Reply:
     profile = turn.result("profile") or {}
     addresses = profile.get("addresses", [])
     label = turn.intent.slots.get("address_label")
-    chosen = next((a for a in addresses if label and a.get("label") == label), None)
+    if label is None and turn.intent.slots.get("address_default"):
+        chosen = next((a for a in addresses if a.get("is_default")), None)
+    else:
+        chosen = next((a for a in addresses if label and a.get("label") == label), None)
     if chosen is None:
         return Reply(render("which_address", addresses=addresses, label=label))
     state.address_id = chosen["address_id"]

@@ -143,7 +143,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bsend (it|them|this|that|everything|the food)?( over)? ?(to|home)\b", 3.5),
         (rf"^\s*(to|at) (the |my )?{_PLACE}\b", 3.5),
         (rf"\b{_PLACE}\b", 1.5),
-        (rf"\b(use|choose|pick|select) (my |the )?{_PLACE}( address)?\b", 3.5),
+        (rf"\b(use|choose|pick|select) (my |the )?({_PLACE}|default|usual|saved)( delivery)?( address)?\b", 3.5),
         (r"\baddress\b", 1.5),
         (r"\bbring it to\b", 3.0),
         (r"\b(can|could) (it|they|the order|my order|the food) (go|come|be sent|be delivered|be taken) to\b", 3.5),
@@ -171,6 +171,7 @@ _CUE_TABLE: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bmy (profile|account|details|addresses|address|preferences|dietary preferences|diet|allergies|"
          r"allergens|loyalty|points|info|information|settings|saved \w+)\b", 2.5),
         (r"\b(who am i|about me)\b", 3.5),
+        (r"\b(what|which|where)('s| is| are)? (\w+ )?my (default|saved|usual) (delivery )?address(es)?\b", 2.5),
         (r"\b(loyalty|reward|rewards) points\b|\bhow many points\b", 3.5),
         (r"\b(what|which) (allergies|allergens|diet|dietary preferences|preferences|addresses|cuisines)\b"
          r".*\b(i|me|my)\b", 3.5),

@@ -109,6 +109,10 @@ _RE_NEGATED_WRITE = re.compile(
     r"pay|do (?:it|that)|go ahead|submit|send)\b"
 )
 _RE_WORDS = re.compile(r"[a-z][a-z'-]*|\d+")
+_RE_BARE_ITEM = re.compile(
+    r"^\s*(?:(?:and|plus|also|oh and|oh|then)\s+)?(?:a|an|another)\s+(?!bit\b|little\b|lot\b)[a-z][a-z' -]*?"
+    r"(?:\s+(?:please|too|as well|thanks|thank you))?[\s.!]*$"
+)
 
 
 def _only(text: str, *alternatives: str) -> bool:
@@ -306,6 +310,8 @@ def _adjust(scores: dict[str, float], f: Facts, view: ConversationView) -> None:
             scores["add_to_cart"] += 1.5
     elif f.shown_ref and not f.question and max(scores.values()) < 3:
         scores["add_to_cart"] += 3.0  # "number 2 please", "the pepperoni one"
+    elif f.dish_words and not f.question and max(scores.values()) < 3 and _RE_BARE_ITEM.match(text):
+        scores["add_to_cart"] += 3.0  # "and a mango lassi please": an item said on its own, in a food chat
     if not view.cart_items and f.shown_ref and re.search(r"\b(order|buy|get) (it|this|that|them|these|those)\b", text):
         scores["add_to_cart"] += scores["checkout"]  # nothing to check out: "order it" is the item shown
         scores["checkout"] = 0.0

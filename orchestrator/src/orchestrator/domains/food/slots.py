@@ -103,6 +103,8 @@ def extract_slots(text: str, intent: str, view: ConversationView) -> dict[str, A
     label = re.search(r"\b(" + alternation(ADDRESS_WORDS) + r")\b", text)
     if label:
         slots["address_label"] = ADDRESS_WORDS[label.group(1)]
+    elif re.search(r"\b(default|usual|normal|saved) (delivery )?address\b", text):
+        slots["address_default"] = True  # "use my default address": the one the profile marks as default
     order_id = re.search(r"\b(ord-[0-9a-f]{6,32})\b", text)
     if order_id:
         slots["order_id"] = order_id.group(1)
