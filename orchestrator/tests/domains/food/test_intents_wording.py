@@ -34,6 +34,9 @@ CART = ConversationView(cart_items=("Chana Masala", "Onion Bhaji"))
         ("a bit spicy", CART, "browse_menu"),
         ("what's my default address", CART, "show_profile"),
         ("use my default address", CART, "choose_address"),
+        ("what was my last order", ConversationView(), "order_history"),
+        ("ok I'm ready", CART, "checkout"),
+        ("no leave my profile alone", ConversationView(pending="update_preferences"), "decline"),
     ],
 )
 async def test_everyday_wording_is_read_as_the_intent(message: str, view: ConversationView, intent: str) -> None:
@@ -53,3 +56,14 @@ async def test_looks_right_submit_it_confirms_the_order_waiting_for_a_yes() -> N
 async def test_sending_it_to_mine_means_home() -> None:
     intent = await RuleIntentClassifier().classify("send it to mine", CART)
     assert intent.name == "choose_address" and intent.slots.get("address_label") == "home"
+
+
+@pytest.mark.parametrize(
+    ("message", "position"),
+    [("I want to add a drink first", None), ("first of all, add a lassi", "Mango Lassi"), ("add the first one", 1),
+     ("I'll have the first", 1)],
+)  # fmt: skip
+async def test_first_of_time_is_no_position_in_the_list(message: str, position: int | str | None) -> None:
+    view = ConversationView(shown_items=("Margherita Pizza", "Mango Lassi"), cart_items=("Chana Masala",))
+    intent = await RuleIntentClassifier().classify(message, view)
+    assert intent.slots.get("item_ref") == position

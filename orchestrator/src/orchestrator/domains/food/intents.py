@@ -216,7 +216,7 @@ def _answer(text: str, view: ConversationView) -> tuple[str, float, tuple[str, .
         return "decline", 0.85, ()
     no_words = f"{NO}|{_FILLER}|don't|do not|i don't want to|don't do it|not sure|sorry|wrong|thats wrong|i want to|i'd"
     if action:  # "no, keep the order": the words naming the action awaiting the answer
-        no_words += f"|{action}|the order|my order|the changes?|my profile|as it is|as is|for now|yet"
+        no_words += f"|{action}|the order|my order|the changes?|my profile|as it is|as is|for now|yet|alone|unchanged"
     if _RE_NO.search(text) and _only(text, no_words):
         return "decline", 0.9 if pending else 0.7, ()
     if pending not in (None, "cancel_order") and re.fullmatch(r"\s*(cancel|stop|abort)( it| that)?[\s.!]*", text):

@@ -311,10 +311,21 @@ def resolve_item(text: str, names: Sequence[str]) -> str | None:
     return best[0][2]
 
 
+def _temporal(text: str, match: re.Match[str]) -> bool:
+    """ "first" of time, not of a list: "add a drink first", "first of all", "at first"."""
+    if match.group(1) != "first" or match.group(0) != "first":
+        return False
+    before = text[: match.start()].split()
+    after = text[match.end() :].strip(" .!?,;")
+    if after.startswith("of all") or (before and before[-1] == "at"):
+        return True
+    return not after and bool(before) and before[-1] not in {"the", "my", "your", "that", "this", "number", "no"}
+
+
 def _reference(text: str, view: ConversationView, intent: str) -> int | str | None:
     """Which item the user means: a 1-based position (-1 = last), or the name of a shown or cart item."""
     match = _RE_ORDINAL.search(text)
-    if match:
+    if match and not _temporal(text, match):
         return ORDINALS[match.group(1)]
     match = re.search(r"(?:number|no\.?|#|item|dish|line|option)\s*(\d{1,2})\b", text)
     if match:
