@@ -26,6 +26,7 @@ async def catalog() -> Catalog:
     ("question", "tool"),
     [("how many opps have we got open", "hubspot.list_deals"),
      ("has anyone sorted out the problem I raised", "hubspot.list_tickets"),
+     ("there's a problem with my login", "firebase.get_user"),  # a problem alone is about the thing, not a ticket
      ("is my plan still active", "chargebee.get_subscription"),
      ("which diet am I on", "customer_profile.get_profile"),
      ("what's the name of the delivery driver", "tracking.track_order"),
