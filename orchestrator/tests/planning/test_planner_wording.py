@@ -27,6 +27,8 @@ async def catalog() -> Catalog:
     [("how many opps have we got open", "hubspot.list_deals"),
      ("has anyone sorted out the problem I raised", "hubspot.list_tickets"),
      ("there's a problem with my login", "firebase.get_user"),  # a problem alone is about the thing, not a ticket
+     ("show me the desserts sorted by price", "menu.search_menu"),  # "sorted" of order, not of a fix
+     ("has my complaint been sorted", "hubspot.list_tickets"),
      ("is my plan still active", "chargebee.get_subscription"),
      ("which diet am I on", "customer_profile.get_profile"),
      ("what's the name of the delivery driver", "tracking.track_order"),
