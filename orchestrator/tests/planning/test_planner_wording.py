@@ -29,6 +29,7 @@ async def catalog() -> Catalog:
      ("there's a problem with my login", "firebase.get_user"),  # a problem alone is about the thing, not a ticket
      ("show me the desserts sorted by price", "menu.search_menu"),  # "sorted" of order, not of a fix
      ("has my complaint been sorted", "hubspot.list_tickets"),
+     ("do you have diet coke", "menu.search_menu"),  # a drink, not the customer's diet
      ("is my plan still active", "chargebee.get_subscription"),
      ("which diet am I on", "customer_profile.get_profile"),
      ("what's the name of the delivery driver", "tracking.track_order"),

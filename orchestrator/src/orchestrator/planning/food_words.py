@@ -38,7 +38,7 @@ _WORDS = """
     fudge caramel vanilla strawberry strawberries raspberry blueberry banana pineapple lychee
     milkshake shake shakes frappe latte cappuccino espresso mocha chai cocoa kombucha cider lager
     prosecco cocktail mocktail squash cordial sparkling cheeseburger cheeseburgers hamburger hamburgers hotdog
-    hotdogs entree entrees appetiser appetisers appetizer appetizers
+    hotdogs entree entrees appetiser appetisers appetizer appetizers coke pepsi fanta sprite
         """
 FOOD_WORDS = frozenset(_WORDS.split())
 """Dish, ingredient, drink and meal words the retriever reads as entities rather than catalog words."""

@@ -227,6 +227,7 @@ SYNONYMS: dict[str, str] = {
     "do you do": "serve menu",
     "on offer": "menu",
     "diet": "dietary",
+    "diet coke": "drinks",
     "diets": "dietary",
     "told you": "profile saved",
     "filled in": "profile saved",
