@@ -49,7 +49,8 @@ async def test_one_foreign_part_makes_the_whole_question_ask_back(catalog: Catal
      ("how much would 2 x m-12 cost", "order.quote_order"),
      ("my card expires 09/27, is that the card you have on file", "chargebee.get_customer"),
      ("who are you sending my invoices to", "chargebee.list_invoices"),
-     ("what time will my order arrive", "tracking.track_order")],
+     ("what time will my order arrive", "tracking.track_order"),
+     ("what's the price of 2 + 1 samosas", "menu.search_menu")],
 )  # fmt: skip
 async def test_everyday_questions_here_are_still_planned(catalog: Catalog, question: str, tool: str) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)

@@ -37,7 +37,8 @@ def test_a_polite_request_for_a_change_is_a_change(clause: str) -> None:
 @pytest.mark.parametrize(
     "clause",
     ["I'd like thai saved as a favourite cuisine", "I want my delivery address updated", "i need my order cancelled",
-     "please get my diet changed to vegan", "I would like the reminder emails turned off"],
+     "please get my diet changed to vegan", "I would like the reminder emails turned off",
+     "I need to update my card", "I have to change my address"],
 )  # fmt: skip
 def test_a_change_wished_for_is_a_change(clause: str) -> None:
     assert _asks_for_a_change(clause)
@@ -47,7 +48,7 @@ def test_a_change_wished_for_is_a_change(clause: str) -> None:
     "clause",
     ["can you tell me my plan", "will my plan renew", "what would my switch cost", "is my ticket marked closed",
      "I want to know what changed on my account", "I'd like to see the addresses I saved", "I want something spicy",
-     "i need to know if my plan was upgraded"],
+     "i need to know if my plan was upgraded", "I need to know my plan"],
 )  # fmt: skip
 def test_a_question_is_not_a_change(clause: str) -> None:
     assert not _asks_for_a_change(clause)

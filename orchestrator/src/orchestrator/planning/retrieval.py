@@ -169,14 +169,14 @@ class ToolIndex:
 
     def foreign_topic(self, text: str) -> bool:
         """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses, is a sum or small talk."""
-        if ARITHMETIC.search(text.lower()):
+        plain = lexicon.words(text)
+        if ARITHMETIC.search(text.lower()) and not any(is_food(w) for w in plain):  # not "2 + 1 samosas"
             return True
-        if SMALL_TALK.match(
-            text
-        ):  # unless a tool is named for it ("what time is it": a time tool's `get_current_time`)
+        # Small talk, unless a tool is named for it ("what time is it": a time tool's `get_current_time`).
+        if SMALL_TALK.match(text):
             said = set(lexicon.analyse(text))
             return not any(said & names for names in self.name_words)
-        return any(w in FOREIGN_WORDS and not self.uses(w) for w in lexicon.words(text))
+        return any(w in FOREIGN_WORDS and not self.uses(w) for w in plain)
 
     def uses(self, word: str) -> bool:
         """Whether the catalog uses the word itself (no typo correction) or the synonym lexicon reads it."""
