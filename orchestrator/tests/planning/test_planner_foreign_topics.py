@@ -81,3 +81,20 @@ async def test_a_catalog_that_answers_the_subject_plans_it() -> None:
     assert {"weather", "rain", "forecast"} <= FOREIGN_WORDS
     plan = await RulePlanner().plan("is it going to rain this weekend", ADA, catalog)
     assert [s.tool for s in plan.steps] == ["weather.get_forecast"]
+
+
+@pytest.mark.parametrize("question", ["who are you", "hello", "how are you today"])
+async def test_small_talk_is_offered_a_reading_from_each_of_three_services(catalog: Catalog, question: str) -> None:
+    """Nothing is near small talk, so the readings offered are a spread, not the tools that happen to score."""
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    assert not plan.steps and plan.message is not None
+    assert plan.message.startswith("I'm not sure I can help with that. I can answer things like")
+    offered = [
+        t for t in catalog.tools() if t.info.examples and f"“{t.info.examples[0].rstrip('?.! ')}”" in plan.message
+    ]
+    assert len(offered) == 3 and len({t.service for t in offered}) == 3
+
+
+async def test_a_subject_no_tool_answers_is_offered_the_nearest_reading(catalog: Catalog) -> None:
+    plan = await RulePlanner().plan("track my flight BA117", ADA, catalog)
+    assert plan.message is not None and "“where is my order”" in plan.message

@@ -38,7 +38,7 @@ def test_a_polite_request_for_a_change_is_a_change(clause: str) -> None:
     "clause",
     ["I'd like thai saved as a favourite cuisine", "I want my delivery address updated", "i need my order cancelled",
      "please get my diet changed to vegan", "I would like the reminder emails turned off",
-     "I need to update my card", "I have to change my address"],
+     "I need to update my card", "I have to change my address", "hi, cancel my order", "ok, add my work address"],
 )  # fmt: skip
 def test_a_change_wished_for_is_a_change(clause: str) -> None:
     assert _asks_for_a_change(clause)

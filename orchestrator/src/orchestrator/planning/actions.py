@@ -17,7 +17,8 @@ from orchestrator.tools.catalog import CatalogTool
 
 _POLITE = re.compile(
     r"^\s*(?:(?:please|pls|kindly|can you|could you|would you|will you|can i|could i|may i|i want to|i'd like to|"
-    r"id like to|i would like to|i need to|i have to|i'd love to|i wanna|help me)\s+(?:please\s+)?)*",
+    r"id like to|i would like to|i need to|i have to|i'd love to|i wanna|help me|hi|hello|hey|ok|okay|right|so|oh)"
+    r"[,.!]*\s+(?:please\s+)?)*",
     re.IGNORECASE,
 )
 OBJECT_MARKERS = frozenset(

@@ -172,11 +172,14 @@ class ToolIndex:
         plain = lexicon.words(text)
         if ARITHMETIC.search(text.lower()) and not any(is_food(w) for w in plain):  # not "2 + 1 samosas"
             return True
-        # Small talk, unless a tool is named for it ("what time is it": a time tool's `get_current_time`).
         if SMALL_TALK.match(text):
-            said = set(lexicon.analyse(text))
-            return not any(said & names for names in self.name_words)
+            return self.small_talk(text)
         return any(w in FOREIGN_WORDS and not self.uses(w) for w in plain)
+
+    def small_talk(self, text: str) -> bool:
+        """Small talk, unless a tool is named for it ("what time is it" and a time tool's `get_current_time`)."""
+        said = set(lexicon.analyse(text)) if SMALL_TALK.match(text) else None
+        return said is not None and not any(said & names for names in self.name_words)
 
     def uses(self, word: str) -> bool:
         """Whether the catalog uses the word itself (no typo correction) or the synonym lexicon reads it."""

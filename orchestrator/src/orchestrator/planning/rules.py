@@ -179,6 +179,9 @@ class RulePlanner:
                 unsure.append(Scored(clause, ()))
                 continue
             for part in self._parts(clause, index):
+                if index.small_talk(part.clause):  # "who are you": no tool's reading is near it, whatever it scores
+                    unsure.append(Scored(part.clause, (), foreign=True))
+                    continue
                 if index.foreign_topic(part.clause):  # "track my flight": a subject no tool here answers
                     unsure.append(replace(part, foreign=True))
                     continue
@@ -340,7 +343,7 @@ def _asks_for_a_change(clause: str, learnt: frozenset[str] = frozenset()) -> boo
 
 def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: dict[str, _Match]) -> Plan:
     """One short question back naming the two or three likeliest readings (intent unknown, low confidence)."""
-    if any(not u.ranked for u in unsure) and not any(u.ranked for u in unsure):
+    if any(not u.ranked and not u.foreign for u in unsure) and not any(u.ranked for u in unsure):  # a change
         return Plan(
             intent="unknown",
             confidence=0.1,
@@ -349,8 +352,8 @@ def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: 
     candidates: list[CatalogTool] = [m.tool for m in matches.values()]
     for part in sorted(unsure, key=lambda u: -u.best):
         candidates += [tool for score, tool in part.ranked[:3] if score > 0]
-    if not candidates:
-        candidates = [index.tools[i] for _, i in index.scores(index.query(question))[:3]]
+    if not candidates:  # nothing near it ("hello", "who are you"): a reading from each of three services
+        candidates = showcase(index)
     chosen: list[CatalogTool] = []
     for tool in candidates:
         if tool not in chosen:
@@ -363,6 +366,16 @@ def clarify(question: str, unsure: Sequence[Scored], index: ToolIndex, matches: 
     joined = readings[0] if len(readings) == 1 else ", ".join(readings[:-1]) + " or " + readings[-1]
     best = max((u.best for u in unsure), default=0.0)
     return Plan(intent="unknown", confidence=round(min(0.3, best / 2), 3), message=f"{lead} {joined}?")
+
+
+def showcase(index: ToolIndex) -> list[CatalogTool]:
+    """One tool from each of the three services with the most tools (in catalog order on a tie): the one
+    declaring the most examples. What a clarifying question offers when nothing is near the question."""
+    by_service: dict[str, list[CatalogTool]] = {}
+    for tool in index.tools:
+        by_service.setdefault(tool.service, []).append(tool)
+    services = sorted(by_service.values(), key=len, reverse=True)[:3]
+    return [max(tools, key=lambda t: len(t.info.examples)) for tools in services]
 
 
 def rank_tools(question: str, tools: list[CatalogTool]) -> list[CatalogTool]:
