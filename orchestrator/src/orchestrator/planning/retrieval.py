@@ -168,18 +168,18 @@ class ToolIndex:
         return bool(stated) and all(t in self.tf[i] for t in stated)
 
     def foreign_topic(self, text: str) -> bool:
-        """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses, is a sum or small talk."""
+        """The text names a subject of `foreign.FOREIGN_WORDS` the catalog itself never uses, or is a sum."""
         plain = lexicon.words(text)
         if ARITHMETIC.search(text.lower()) and not any(is_food(w) for w in plain):  # not "2 + 1 samosas"
             return True
-        if SMALL_TALK.match(text):
-            return self.small_talk(text)
         return any(w in FOREIGN_WORDS and not self.uses(w) for w in plain)
 
     def small_talk(self, text: str) -> bool:
         """Small talk, unless a tool is named for it ("what time is it" and a time tool's `get_current_time`)."""
-        said = set(lexicon.analyse(text)) if SMALL_TALK.match(text) else None
-        return said is not None and not any(said & names for names in self.name_words)
+        if not SMALL_TALK.match(text):
+            return False
+        said = set(lexicon.analyse(text))
+        return not any(said & names for names in self.name_words)
 
     def uses(self, word: str) -> bool:
         """Whether the catalog uses the word itself (no typo correction) or the synonym lexicon reads it."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from orchestrator.planning import actions, fit, lexicon, retrieval, slots
@@ -293,30 +293,28 @@ def _prefer_values(
     query: Query, index: ToolIndex, ranked: list[tuple[float, CatalogTool]], close: float
 ) -> list[tuple[float, CatalogTool]]:
     """Close tools (a near tie) where only some take a value the clause names as an argument ("what desserts
-    do you have": the search takes "desserts" as its section; the overview of sections only lists them):
-    those that take it gain `VALUE_BONUS`."""
+    do you have": the search takes "desserts" as its section; the overview of sections only lists them)."""
     named = set(query.terms)
-    takes = {
-        id(tool) for score, tool in ranked if score >= close and named & index.value_stems[index.tools.index(tool)]
-    }
-    if not takes or len(takes) == sum(1 for score, _ in ranked if score >= close):
-        return ranked
-    ranked = [(score + VALUE_BONUS, tool) if id(tool) in takes else (score, tool) for score, tool in ranked]
-    ranked.sort(key=lambda s: -s[0])
-    return ranked
+    return _favour(ranked, close, lambda tool: bool(named & index.value_stems[index.tools.index(tool)]))
 
 
 def _prefer_plural(
     clause: str, ranked: list[tuple[float, CatalogTool]], close: float
 ) -> list[tuple[float, CatalogTool]]:
     """Close tools (a near tie) where only some are named with a plural the clause uses ("my orders":
-    `list_orders`, not `get_order`): those gain `VALUE_BONUS`."""
+    `list_orders`, not `get_order`)."""
     plurals = {w for w in lexicon.words(clause) if len(w) > 3 and w.endswith("s")}
-    band = [tool for score, tool in ranked if score >= close]
-    takes = {id(tool) for tool in band if plurals & set(tool.info.name.lower().split("_"))}
-    if not takes or len(takes) == len(band):
+    return _favour(ranked, close, lambda tool: bool(plurals & set(tool.info.name.lower().split("_"))))
+
+
+def _favour(
+    ranked: list[tuple[float, CatalogTool]], close: float, favoured: Callable[[CatalogTool], bool]
+) -> list[tuple[float, CatalogTool]]:
+    """`VALUE_BONUS` for the close tools (score ≥ `close`) that are `favoured`, when only some of them are."""
+    band = {id(tool): favoured(tool) for score, tool in ranked if score >= close}
+    if all(band.values()) or not any(band.values()):
         return ranked
-    ranked = [(score + VALUE_BONUS, tool) if id(tool) in takes else (score, tool) for score, tool in ranked]
+    ranked = [(score + VALUE_BONUS, tool) if band.get(id(tool)) else (score, tool) for score, tool in ranked]
     ranked.sort(key=lambda s: -s[0])
     return ranked
 
