@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_common import emails
 
-Email = Annotated[emails.Email, AfterValidator(str.lower)]
-"""An email address, validated and lower-cased so that comparisons ignore case."""
+Email = emails.LowerEmail
 
 SubscriptionStatus = Literal["future", "in_trial", "active", "non_renewing", "paused", "cancelled", "transferred"]
 BillingPeriodUnit = Literal["day", "week", "month", "year"]

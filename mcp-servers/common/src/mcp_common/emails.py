@@ -24,3 +24,6 @@ def checked_email(value: str) -> str:
 
 
 Email = Annotated[str, AfterValidator(checked_email), WithJsonSchema({"type": "string", "format": "email"})]
+
+LowerEmail = Annotated[Email, AfterValidator(str.lower)]
+"""An email address, validated and lower-cased so that comparisons ignore case."""

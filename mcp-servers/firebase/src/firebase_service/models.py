@@ -12,8 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeIn
 
 from mcp_common import emails
 
-Email = Annotated[emails.Email, AfterValidator(str.lower)]
-"""An email address, validated and lower-cased so that comparisons ignore case."""
+Email = emails.LowerEmail
 
 
 def _as_utc(value: datetime) -> datetime:
