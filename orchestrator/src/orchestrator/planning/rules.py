@@ -11,6 +11,8 @@ In a near tie, the tool the clause leaves fewer required arguments unsupplied fo
 loose join is not split when one side only names things the whole clause's tool declares. A part that
 points back ("what was in it", "which one …") and names no id takes the ids of the part before it; a
 loosely joined remark pointing back at something without ids ("…, my son reacts to it") is not split off.
+A part that states rather than asks ("any soy-free mains? my partner is allergic to it", "before I order,
+…": `remarks.py`) is planned only when the rest of the question reads as no tool, or points back at it.
 A part naming a subject no tool answers (`foreign.py`: "flight", "weather", "laptop", unless the catalog
 itself uses the word) makes the plan a question back, whatever its best tool scores.
 Arguments are read per type through the input schema (`slots.py`); identity arguments are left
@@ -25,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from orchestrator.planning import actions, fit, lexicon, retrieval, slots
+from orchestrator.planning import actions, fit, lexicon, remarks, retrieval, slots
 from orchestrator.planning.base import Plan, Step
 from orchestrator.planning.retrieval import Options, Query, ToolIndex, index_for
 from orchestrator.security.caller import Caller
@@ -174,27 +176,31 @@ class RulePlanner:
             )
         matches: dict[str, _Match] = {}
         unsure: list[Scored] = []
+        parts: list[Scored] = []
         for clause in carry_ids(split_clauses(question), index.id_prefixes):
             if _asks_for_a_change(clause, learnt):
                 unsure.append(Scored(clause, ()))
+            else:
+                parts.extend(self._parts(clause, index))
+        # Remarks ("…, my partner is allergic to it") are planned only when the rest reads as no tool.
+        said = remarks.remarks_among([part.clause for part in parts], question)
+        for part, remark in sorted(zip(parts, said, strict=True), key=lambda ps: ps[1]):
+            if remark and matches:
+                break
+            if index.small_talk(part.clause):  # "who are you": no tool's reading is near it, whatever it scores
+                unsure.append(Scored(part.clause, (), foreign=True))
                 continue
-            for part in self._parts(clause, index):
-                if index.small_talk(part.clause):  # "who are you": no tool's reading is near it, whatever it scores
-                    unsure.append(Scored(part.clause, (), foreign=True))
+            if index.foreign_topic(part.clause):  # "track my flight": a subject no tool here answers
+                unsure.append(replace(part, foreign=True))
+                continue
+            if self._confident(part) and not index.foreign_object(part.clause, index.tools.index(part.ranked[0][1])):
+                score, tool = part.ranked[0]
+                if whole is not index and self._withheld(part, whole, tools):
                     continue
-                if index.foreign_topic(part.clause):  # "track my flight": a subject no tool here answers
-                    unsure.append(replace(part, foreign=True))
-                    continue
-                if self._confident(part) and not index.foreign_object(
-                    part.clause, index.tools.index(part.ranked[0][1])
-                ):
-                    score, tool = part.ranked[0]
-                    if whole is not index and self._withheld(part, whole, tools):
-                        continue
-                    if score > getattr(matches.get(tool.name), "score", -1.0):
-                        matches[tool.name] = _Match(tool, score, part.clause)
-                elif lexicon.analyse(part.clause):
-                    unsure.append(part)
+                if score > getattr(matches.get(tool.name), "score", -1.0):
+                    matches[tool.name] = _Match(tool, score, part.clause)
+            elif lexicon.analyse(part.clause):
+                unsure.append(part)
         if not matches or any(u.best >= self.threshold or u.foreign for u in unsure):
             return clarify(question, unsure, index, matches)
         steps = [
