@@ -109,3 +109,24 @@ async def test_a_word_of_a_known_phrase_is_not_read_as_a_misspelling(catalog: Ca
     assert "post" not in index.query("which postal address is on my billing account").terms
     plan = await RulePlanner().plan("which postal address is on my billing account", ADA, catalog)
     assert [s.tool for s in plan.steps] == ["chargebee.get_customer"]
+
+
+async def test_what_a_record_is_about_describes_it(catalog: Catalog) -> None:
+    """In "the ticket about my login problem" the login describes the ticket, the thing asked for."""
+    index = index_for(catalog.readable_by(ADA))
+    terms = index.query("did the ticket about my login problem get resolved").terms
+    assert terms["login"] < 1.0
+    assert terms["ticket"] == 1.0
+    assert terms["resolv"] == 1.0  # the question goes on after the topic
+    assert index.query("why can't I login").terms["login"] == 1.0
+    for question in ("did the ticket about my login problem get resolved",
+                     "any update on my complaint about the late delivery"):  # fmt: skip
+        plan = await RulePlanner().plan(question, ADA, catalog)
+        assert [s.tool for s in plan.steps] == ["hubspot.list_tickets"], question
+
+
+async def test_adding_up_is_a_sum_not_a_change(catalog: Catalog) -> None:
+    plan = await RulePlanner().plan("add up everything I've paid across all my invoices", ADA, catalog)
+    assert [s.tool for s in plan.steps] == ["chargebee.list_invoices"]
+    plan = await RulePlanner().plan("add a pizza to my order", ADA, catalog)
+    assert plan.steps == []  # a change: never planned in a one-shot question

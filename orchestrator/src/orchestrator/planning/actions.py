@@ -74,10 +74,16 @@ def _verbs(tools: Sequence[CatalogTool]) -> frozenset[str]:
     return frozenset(w for w in writing - reading if w.isalpha() and w not in lexicon.STOPWORDS)
 
 
+_READING_PARTICLES = {"add": frozenset({"up"})}
+"""A change verb that reads with this particle after it: "add up" sums."""
+
+
 def asks_for_a_change(clause: str, learnt: frozenset[str] = frozenset()) -> bool:
     """Whether the clause opens by asking for a change: a general change verb ("cancel", "reset"), a verb
     the catalog's writing tools are asked with followed by its object, or a wish ("I want it cancelled")."""
     verb, following = opening_verb(clause)
+    if following in _READING_PARTICLES.get(verb, ()):
+        return False  # "add up everything I've paid": a sum, not an addition
     if verb in lexicon.WRITE_VERBS or _WISH.match(clause):
         return True
     return verb in learnt and (following in OBJECT_MARKERS or following.isdigit() or following in lexicon.NUMBER_WORDS)

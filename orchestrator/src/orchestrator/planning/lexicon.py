@@ -192,6 +192,35 @@ MONEY_WORDS: dict[str, float] = {"a tenner": 10, "tenner": 10, "a fiver": 5, "fi
 NEGATIONS = ("without", "no", "not", "free of", "nothing with", "can not have", "cannot have", "allergic to",
              "avoid", "avoiding", "except", "minus", "hold the", "skip the", "excluding", "exclude")  # fmt: skip
 
+RECORD_NOUNS = frozenset(
+    {"ticket", "tickets", "complaint", "complaints", "problem", "problems", "issue", "issues", "query", "queries",
+     "case", "cases", "request", "requests", "report", "reports", "message", "messages", "email", "emails",
+     "note", "notes", "call", "calls", "chat", "conversation", "question", "questions"}
+)  # fmt: skip
+"""Records that are about something ("a ticket about my login"): what follows "about" describes them."""
+
+
+def topic_words(plain: Sequence[str]) -> frozenset[str]:
+    """Words naming what a record is about ("the ticket about my login problem"): they describe the ticket,
+    the thing asked for, not a thing of their own."""
+    for n, word in enumerate(plain[1:-1], start=1):
+        if word in _ABOUT and plain[n - 1] in RECORD_NOUNS:
+            topic: list[str] = []
+            for following in plain[n + 1 :]:
+                if following in _TOPIC_ENDS:  # "… about my login problem get resolved": the question goes on
+                    break
+                topic.append(following)
+            return frozenset(w for w in topic if w not in STOPWORDS)
+    return frozenset()
+
+
+_ABOUT = frozenset({"about", "regarding", "concerning", "re"})
+_TOPIC_ENDS = frozenset(
+    {"is", "are", "was", "were", "be", "been", "being", "get", "got", "gets", "has", "have", "had", "still", "yet",
+     "and", "or", "but", "that", "which", "who", "when", "if", "so", "ever", "now", "did", "do", "does", "will"}
+)  # fmt: skip
+
+
 WRITE_VERBS = frozenset(
     [
         "reset",

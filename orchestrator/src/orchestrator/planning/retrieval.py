@@ -31,6 +31,7 @@ K1 = 1.2
 B = 0.5
 FIELD_WEIGHTS = {"name": 3.0, "examples": 1.5, "description": 1.0, "schema": 0.5}
 SYNONYM_WEIGHT = 0.8
+TOPIC_WEIGHT = 0.5  # a word of what a record is about ("the ticket about my login"): it describes the record
 FOOD_CONCEPT = "dish"
 _GENERIC_FOOD = "food"  # the noun a food word qualifies ("thai food", "vegan food"): no tool of its own
 _GENERIC_NAME_WORDS = frozenset({"get", "list", "search", "find", "fetch", "read", "query", "show"})
@@ -102,6 +103,7 @@ class ToolIndex:
         values = frozenset(place.split()) if place else frozenset()  # "tokyo", "new york": a time-zone value
         content = [(w, s) for w, s in zip(plain, stems, strict=True) if w not in lexicon.STOPWORDS and w not in values]
         phrased = lexicon.phrase_words(plain) if self.options.synonyms else frozenset()
+        topic = lexicon.topic_words(plain)
         for word, stemmed in content:
             food = self.options.food and (word in lexicon.FOOD_WORDS or word in lexicon.CUISINE_WORDS)
             if stemmed in self.idf or not self.options.typos:
@@ -119,7 +121,7 @@ class ToolIndex:
             if not word.isalpha() or entity or (known is None and (food or len(word) <= 3)):
                 dishes += food
                 continue  # an entity (a dish, an id, a number): it fills an argument, it does not choose the tool
-            terms[known or stemmed] = max(terms.get(known or stemmed, 0.0), 1.0)
+            terms[known or stemmed] = max(terms.get(known or stemmed, 0.0), TOPIC_WEIGHT if word in topic else 1.0)
         if FOOD_CONCEPT in terms:  # "thai food", "halal food": the noun names the kind of value, not a tool
             terms.pop(_GENERIC_FOOD, None)
         if self.options.synonyms:
