@@ -12,7 +12,7 @@ from orch_fakes import ScriptedSource, returns
 from planning_catalogs import registry_catalog
 
 from mcp_common.wire import ToolInfo
-from orchestrator.planning import fit, retrieval
+from orchestrator.planning import fit, retrieval, slots
 from orchestrator.planning.base import Plan, Step
 from orchestrator.planning.rules import RulePlanner, _bare_noun
 from orchestrator.planning.validation import RejectedStep, check_plan
@@ -162,3 +162,15 @@ async def test_a_step_without_a_required_argument_says_what_the_question_left_ou
         ADA,
     )
     assert not isinstance(ok, RejectedStep)
+
+
+async def test_an_id_with_a_quantity_is_an_order_line() -> None:
+    """A quantity before an id ("2x m-10") names a cart line, which the quote takes; "m-10" alone a dish."""
+    catalog = await registry_catalog("menu", "order", "customer_profile")
+    quote = next(t for t in catalog.tools() if t.name == "order.quote_order")
+    for counted in ("quote 2x m-10 to work", "2 x m-10 and 1 x m-12", "two m-10 please"):
+        assert slots.id_fit(quote, counted) == 1.0, counted
+    for named in ("is m-10 gluten free", "are m-01, m-57 and m-54 all vegan", "m-01 m-57"):
+        assert slots.id_fit(quote, named) == 0.0, named
+    plan = await RulePlanner().plan("quote 2x m-10 to work - and is m-10 gluten free?", ADA, catalog)
+    assert sorted(s.tool for s in plan.steps) == ["menu.get_item", "order.quote_order"]

@@ -1,4 +1,4 @@
-"""A question listing several tools' subjects with commas and "and" plans one call to each."""
+"""A question listing several tools' subjects with commas, "and" or "+" plans one call to each."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ async def status_catalog(*names: str) -> Catalog:
         "alpha status, beta status, gamma status",
         "alpha status, beta status and gamma status",
         "alpha status and beta status and gamma status",
+        "alpha status + beta status + gamma status",
     ],
 )
 async def test_three_loosely_joined_parts_plan_one_call_each(question: str) -> None:

@@ -1,7 +1,7 @@
 """RulePlanner: the embedded, offline planner.
 
 The question is split into clauses: hard breaks ("?", ";", ", also", "plus") always, loose joins
-("and", "&", "n", commas) only when both sides read as different tools on their own. Each clause is
+("and", "&", "+", "n", commas) only when both sides read as different tools on their own. Each clause is
 scored against every tool by a lexical retriever (`retrieval.py`: BM25 over the words each tool
 declares, a synonym lexicon, typo correction) plus how well the ids it names fit the tool's id
 argument. A clause whose best tool scores at least `threshold` and leads the second by `margin`
@@ -39,7 +39,7 @@ _HARD_SPLIT = re.compile(
     r"any|can|tell|give|recommend|suggest)\b)",
     re.IGNORECASE,
 )
-_SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&)\s+", re.IGNORECASE)
+_SOFT_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|n|&|\+)\s+", re.IGNORECASE)
 ID_BONUS = 0.3
 PLANS_KEPT = 2048
 """Plans a `RulePlanner` remembers (the least recently asked forgotten first)."""

@@ -185,13 +185,27 @@ def id_fit(tool: CatalogTool, text: str) -> float:
     fits: list[float] = []
     for prop in slot_plan(tool).id_props:
         found = len(find_ids(prop.prefix, text))
-        if not found or prop.kind == "items":
+        if prop.kind == "items":  # an id is an order line only with its quantity: "2x m-10", "two m-10"
+            fits.extend([1.0] if found and _counted(prop.prefix, text) else [])
+            continue
+        if not found:
             continue
         if prop.kind == "id":
             fits.append(1.0 if found == 1 else -1.0)
         else:
             fits.append(1.0 if found >= 2 else -1.0)
     return max(fits) if fits else 0.0
+
+
+def _counted(prefix: str, text: str) -> bool:
+    return any(_COUNT_BEFORE.search(text[: match.start()]) for match in _id_pattern(prefix).finditer(text))
+
+
+_COUNT_BEFORE = re.compile(
+    r"(?:^|\s)(?:\d{1,2}\s*[x×]?|[x×]\s*\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|couple of)\s*$",
+    re.IGNORECASE,
+)
+"""A quantity right before an id: "2x m-10", "2 x m-10", "two m-10" (not the digits of an id before it)."""
 
 
 def extract(clause: str, tool: CatalogTool, *, today: dt.date | None = None) -> dict[str, Any]:
