@@ -185,27 +185,21 @@ def id_fit(tool: CatalogTool, text: str) -> float:
     fits: list[float] = []
     for prop in slot_plan(tool).id_props:
         found = len(find_ids(prop.prefix, text))
-        if prop.kind == "items":  # an id is an order line only with its quantity: "2x m-10", "two m-10"
-            fits.extend([1.0] if found and _counted(prop.prefix, text) else [])
-            continue
-        if not found:
-            continue
-        if prop.kind == "id":
-            fits.append(1.0 if found == 1 else -1.0)
-        else:
-            fits.append(1.0 if found >= 2 else -1.0)
+        if not found or (prop.kind == "items" and not _counted(prop.prefix, text)):
+            continue  # an id is a cart line only with its quantity: "2x m-10", "two m-10"
+        right = prop.kind == "items" or (found == 1) == (prop.kind == "id")  # one id, or several for a list
+        fits.append(1.0 if right else -1.0)
     return max(fits) if fits else 0.0
 
 
 def _counted(prefix: str, text: str) -> bool:
+    """A quantity right before an id: "2x m-10", "2 x m-10", "two m-10" (not the digits of an id before it)."""
     return any(_COUNT_BEFORE.search(text[: match.start()]) for match in _id_pattern(prefix).finditer(text))
 
 
 _COUNT_BEFORE = re.compile(
-    r"(?:^|\s)(?:\d{1,2}\s*[x×]?|[x×]\s*\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|couple of)\s*$",
-    re.IGNORECASE,
+    r"(?:^|\s)(?:\d{1,2}\s*[x×]?|[x×]\s*\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|couple of)\s*$", re.I
 )
-"""A quantity right before an id: "2x m-10", "2 x m-10", "two m-10" (not the digits of an id before it)."""
 
 
 def extract(clause: str, tool: CatalogTool, *, today: dt.date | None = None) -> dict[str, Any]:
