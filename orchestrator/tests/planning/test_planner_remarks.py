@@ -67,8 +67,9 @@ def test_a_question_alone_is_never_a_remark() -> None:
      ("the courier looks lost, where's my order", ["tracking.track_order"]),
      # the rest reads as no tool: the remark is the question
      ("my order never arrived, can you check", ["tracking.track_order"]),
+     ("I've been charged twice, what's going on", ["chargebee.list_invoices"]),
      # the next part points back at the remark: planned with it
-     ("I've been charged twice, what's going on", ["chargebee.list_invoices", "hubspot.list_tickets"]),
+     ("my card expires next month, is that the one you have for billing", ["chargebee.get_customer"]),
      ("my order ord-3f9a1c2b7d4e is late, where is it", ["tracking.track_order"])],
 )  # fmt: skip
 async def test_remarks_are_planned_only_when_the_rest_needs_them(
@@ -76,3 +77,9 @@ async def test_remarks_are_planned_only_when_the_rest_needs_them(
 ) -> None:
     plan = await RulePlanner().plan(question, ADA, catalog)
     assert sorted(step.tool for step in plan.steps) == sorted(tools), plan
+
+
+async def test_a_remark_pointed_back_at_is_planned(catalog: Catalog) -> None:
+    """The question asks about the card the remark names ("is that the one you've got saved")."""
+    plan = await RulePlanner().plan("my credit card runs out in june, is that the one you've got saved", ADA, catalog)
+    assert "chargebee.get_customer" in [step.tool for step in plan.steps]

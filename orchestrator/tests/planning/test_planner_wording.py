@@ -130,3 +130,16 @@ async def test_adding_up_is_a_sum_not_a_change(catalog: Catalog) -> None:
     assert [s.tool for s in plan.steps] == ["chargebee.list_invoices"]
     plan = await RulePlanner().plan("add a pizza to my order", ADA, catalog)
     assert plan.steps == []  # a change: never planned in a one-shot question
+
+
+@pytest.mark.parametrize(
+    ("question", "tools"),
+    [("where did my order go", ["tracking.track_order"]),
+     ("what email do my billing receipts go to", ["chargebee.get_customer"]),
+     ("how's it going", [])],  # small talk: asked back
+)  # fmt: skip
+async def test_going_is_no_cue(catalog: Catalog, question: str, tools: list[str]) -> None:
+    plan = await RulePlanner().plan(question, ADA, catalog)
+    assert [s.tool for s in plan.steps] == tools
+    plan = await RulePlanner().plan("what's going on with my order", ADA, catalog)
+    assert "hubspot.list_tickets" not in [s.tool for s in plan.steps]  # "going on" names no ticket
