@@ -174,3 +174,18 @@ async def test_an_id_with_a_quantity_is_an_order_line() -> None:
         assert slots.id_fit(quote, named) == 0.0, named
     plan = await RulePlanner().plan("quote 2x m-10 to work - and is m-10 gluten free?", ADA, catalog)
     assert sorted(s.tool for s in plan.steps) == ["menu.get_item", "order.quote_order"]
+
+
+def test_an_id_after_the_word_its_prefix_clips_is_read() -> None:
+    """The word a prefix clips names an id ("order d2f3d3d45af8"); a quantity after "order" is no id."""
+    assert slots.find_ids("ord", "how much was the delivery fee on order d2f3d3d45af8") == ["ord-d2f3d3d45af8"]
+    assert slots.find_ids("ord", "order number 3f9a1c please") == ["ord-3f9a1c"]
+    assert slots.find_ids("ord", "order #3f9a1c2b7d4e") == ["ord-3f9a1c2b7d4e"]
+    assert slots.find_ids("ord", "order 12 samosas") == []
+    assert slots.find_ids("m", "my 4242424242 card") == []  # a one-letter prefix clips no word
+
+
+async def test_an_order_named_by_its_word_plans_its_details() -> None:
+    catalog = await registry_catalog("menu", "order", "tracking", "customer_profile")
+    plan = await RulePlanner().plan("how much was the delivery fee on order d2f3d3d45af8", ADA, catalog)
+    assert [(s.tool, s.arguments) for s in plan.steps] == [("order.get_order", {"order_id": "ord-d2f3d3d45af8"})]

@@ -165,15 +165,17 @@ def _id_prefix(description: str) -> str:
 
 @functools.cache
 def _id_pattern(prefix: str) -> re.Pattern[str]:
-    # "m-12", "m 12", "m12", "ORD_4f4f4f": any separator, or none before a digit
-    return re.compile(rf"\b{re.escape(prefix)}(?:[-_]\s?|\s|(?=\d))([0-9a-f]*[0-9][0-9a-z]*)\b", re.IGNORECASE)
+    # "m-12", "m 12", "m12", "ORD_4f4f4f"; and the word a prefix clips before a hex id ("order d2f3d3d45af8")
+    p = re.escape(prefix)
+    word = rf"|\b{p}[a-z]+\s+(?:(?:number|no\.?|id)\s+)?#?(?=[0-9a-f]{{6,}}\b)([0-9a-f]*[0-9][0-9a-f]*)\b"
+    return re.compile(rf"\b{p}(?:[-_]\s?|\s|(?=\d))([0-9a-f]*[0-9][0-9a-z]*)\b" + word * (len(prefix) >= 3), re.I)
 
 
 def find_ids(prefix: str, text: str) -> list[str]:
     """Ids with `prefix` the text names ("ORD-4D5E6F", "m 21"), normalised to `prefix-rest` lower case."""
     seen: list[str] = []
     for match in _id_pattern(prefix).finditer(text):
-        value = f"{prefix}-{match.group(1).lower()}"
+        value = f"{prefix}-{(match.group(1) or match.group(2)).lower()}"
         if value not in seen:
             seen.append(value)
     return seen
