@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import httpx
 from demo_registry import build_demo_registry
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from mcp_common.app import create_service_app
+from mcp_common.metrics import Metrics
 from mcp_devtools.testing import serve
 
 
@@ -52,3 +57,40 @@ def test_each_app_keeps_its_own_registry() -> None:
         httpx.get(f"{first}/health", timeout=5)
         assert samples(first).get(requests("/health", "GET", "200")) == 1
         assert requests("/health", "GET", "200") not in samples(second)
+
+
+def test_labels_worked_out_once_per_route_stay_bounded_and_right() -> None:
+    """The labels of a route's requests are remembered per (route, method, status): never for an unmatched
+    path or a method outside the known ones, so a scanner cannot grow the memo, and a remembered row is the
+    row the request belongs to."""
+    app = create_service_app(build_demo_registry())
+    odd_methods = ("PROPFIND", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "PURGE", "REPORT", "LINK")
+    with serve(app) as url:
+        for _ in range(3):
+            assert httpx.get(f"{url}/health", timeout=5).status_code == 200
+        for n in range(20):
+            httpx.get(f"{url}/probe/{n}", timeout=5)
+            httpx.request(odd_methods[n % len(odd_methods)], f"{url}/health", timeout=5)
+        after = samples(url)
+    memo = app.state.metrics._labels
+    assert len(memo) <= 3, memo  # /health GET 200, and whatever the scrape and its first answer add
+    assert after[requests("/health", "GET", "200")] == 3
+    assert after[requests("other", "GET", "404")] == 20
+    odd = [v for (name, labels), v in after.items() if name == "http_requests_total" and ("method", "other") in labels]
+    assert sum(odd) == 20
+
+
+def test_plain_routes_are_matched_for_every_request_not_remembered() -> None:
+    """Two plain Starlette routes (no `scope["route"]`) answering the same method and status keep their own
+    rows: only a route named in the scope is remembered."""
+
+    async def ok(_: object) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app = SimpleNamespace(routes=[Route("/first", ok), Route("/second", ok)])
+    metrics = Metrics("demo")
+    for path in ("/first", "/second", "/second"):
+        scope = {"type": "http", "path": path, "root_path": "", "method": "GET", "app": app}
+        metrics.record(scope, "GET", path, "", 200, 0.001)
+    assert metrics.http.count(("demo", "/first", "GET", "200")) == 1
+    assert metrics.http.count(("demo", "/second", "GET", "200")) == 2

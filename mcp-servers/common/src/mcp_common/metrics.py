@@ -32,7 +32,8 @@ OTHER = "other"
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-_current: ContextVar[Metrics | None] = ContextVar("metrics", default=None)
+CURRENT: ContextVar[Metrics | None] = ContextVar("metrics", default=None)
+"""The metrics of the app serving the current request (set by `TelemetryMiddleware` around each request)."""
 
 
 class Metrics:
@@ -50,6 +51,7 @@ class Metrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        self._labels: dict[tuple[int, str, int], tuple[object, tuple[str, str, str, str]]] = {}
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
@@ -57,29 +59,39 @@ class Metrics:
 
     def enter(self) -> Token[Metrics | None]:
         """Make this the `current()` metrics until `leave(token)` (a request's span)."""
-        return _current.set(self)
+        return CURRENT.set(self)
 
     def leave(self, token: Token[Metrics | None]) -> None:
-        _current.reset(token)
+        CURRENT.reset(token)
 
-    def record(self, scope: Scope, arrived: Scope, status: int, seconds: float) -> None:
-        """Count and time one served request; `arrived` is its type, path and method as they arrived."""
-        route = route_template(scope, arrived)
-        self.http.observe((self.service, route, _method(scope["method"]), _STATUS.get(status) or str(status)), seconds)
+    def record(self, scope: Scope, method: str, path: str, root_path: str, status: int, seconds: float) -> None:
+        """Count and time one served request; `method`, `path` and `root_path` as it arrived (a mount changes
+        the scope). The labels of a FastAPI route's requests are worked out once per route, method and status."""
+        route = scope.get("route")
+        key = (id(route), method, status)
+        known = self._labels.get(key)
+        if known is not None and known[0] is route:
+            labels = known[1]
+        else:
+            arrived = {"type": "http", "path": path, "root_path": root_path, "method": method}
+            labels = (self.service, route_template(scope, arrived), _method(method), _STATUS.get(status) or str(status))
+            if route is not None and method in _METHODS and status in _STATUS:  # a bounded set of keys
+                self._labels[key] = (route, labels)
+        self.http.observe(labels, seconds)
 
     @contextmanager
     def active(self) -> Iterator[None]:
         """Make this the `current()` metrics inside the block (a request, a lifespan)."""
-        token = _current.set(self)
+        token = CURRENT.set(self)
         try:
             yield
         finally:
-            _current.reset(token)
+            CURRENT.reset(token)
 
 
 def current() -> Metrics | None:
     """The metrics of the app serving the current request, if it has any."""
-    return _current.get()
+    return CURRENT.get()
 
 
 _STATUS = {code: str(code) for code in range(100, 600)}

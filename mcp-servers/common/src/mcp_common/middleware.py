@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcp_common import tracing
-from mcp_common.metrics import Metrics
+from mcp_common.metrics import CURRENT, Metrics
 
 logger = logging.getLogger("mcp_common.http")
 
@@ -70,15 +70,14 @@ class TelemetryMiddleware:
         session = headers.get(tracing.SESSION_HEADER) or None
         metrics = self.metrics
         with tracing.attached(trace.set_span_in_context(span, parent), session, caller=parent):
-            token = metrics.enter() if metrics is not None else None
+            token = CURRENT.set(metrics) if metrics is not None else None  # `metrics.current()` in the request
             try:
                 await self.app(scope, receive, send_with_trace)
             finally:
                 _end(span, scope, status)
                 if metrics is not None and token is not None:
-                    metrics.leave(token)
-                    arrived = {"type": "http", "path": path, "root_path": root_path, "method": method}
-                    metrics.record(scope, arrived, status, time.perf_counter() - start)
+                    CURRENT.reset(token)
+                    metrics.record(scope, method, path, root_path, status, time.perf_counter() - start)
                 if scope["path"] not in self.quiet_paths and logger.isEnabledFor(logging.INFO):
                     logger.info(
                         "%s %s %s",

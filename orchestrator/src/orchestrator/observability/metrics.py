@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from mcp_common.metrics import DURATION_BUCKETS, OTHER, Metrics, current
+from mcp_common.metrics import CURRENT, DURATION_BUCKETS, OTHER, Metrics, current
 from mcp_common.tallies import CounterFamily, HistogramFamily
 from orchestrator.resilience.breaker import CircuitBreaker
 from orchestrator.resilience.guard import SourceGuards
@@ -102,7 +102,8 @@ class OrchestratorMetrics(Metrics):
 
     def observe(self, run: Run, answer: Answer) -> None:
         """Count one request from its run (what it did) and its answer (what it reported)."""
-        self.requests_by_kind.inc((run.kind, self.tenant(run.caller.tenant)))
+        tenant = run.caller.tenant
+        self.requests_by_kind.inc((run.kind, tenant if tenant in self.tenants else OTHER))
         if run.kind == "question":
             self.answer_cache.inc((run.cache_layer or "miss",))
         if run.session is not None:
@@ -228,7 +229,7 @@ class StateCollector(Collector):
 
 def observe(run: Run, answer: Answer) -> None:
     """Record one request into the serving app's metrics, if it has any."""
-    metrics = current()
+    metrics = CURRENT.get()
     if isinstance(metrics, OrchestratorMetrics):
         metrics.observe(run, answer)
 
