@@ -189,3 +189,22 @@ async def test_an_order_named_by_its_word_plans_its_details() -> None:
     catalog = await registry_catalog("menu", "order", "tracking", "customer_profile")
     plan = await RulePlanner().plan("how much was the delivery fee on order d2f3d3d45af8", ADA, catalog)
     assert [(s.tool, s.arguments) for s in plan.steps] == [("order.get_order", {"order_id": "ord-d2f3d3d45af8"})]
+
+
+async def test_records_over_a_time_or_count_are_listed_not_read_by_an_unnamed_id() -> None:
+    """With no order id given, "ever", "every", "how often", a day or "how many orders" ask about the order
+    history: the tool listing orders answers, not the one reading one order by id. A time unit after "how
+    many" ("how many minutes until my order arrives") is still about the one order on its way."""
+    catalog = await registry_catalog("menu", "order", "tracking", "customer_profile")
+    tools = {t.name: t for t in catalog.tools()}
+    assert fit.lists_records_of(tools["order.list_orders"], tools["order.get_order"])
+    assert not fit.lists_records_of(tools["menu.search_menu"], tools["order.get_order"])
+    for question in ("how many orders have I cancelled", "did every order this month arrive on time",
+                     "how often has my food been late"):  # fmt: skip
+        plan = await RulePlanner().plan(question, ADA, catalog)
+        assert [s.tool for s in plan.steps] == ["order.list_orders"], question
+    for question, tool in (("how many minutes until my order arrives", "tracking.track_order"),
+                           ("where is my order", "tracking.track_order"),
+                           ("did ord-3f9a1c2b7d4e ever get cancelled", "order.get_order")):  # fmt: skip
+        plan = await RulePlanner().plan(question, ADA, catalog)
+        assert [s.tool for s in plan.steps] == [tool], question

@@ -2,10 +2,15 @@
 
 A tool whose required arguments the question cannot give (no value in the clause, no schema default,
 not an identity argument that validation binds to the caller) would fail when called; between tools
-that read the clause about equally well, the one that can be called is the better plan.
+that read the clause about equally well, the one that can be called is the better plan. A clause about
+records over a time or a count ("have I ever cancelled an order") that names no id goes to the tool that
+lists those records (its output holds the id the other tool requires), not to the one reading one record.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from orchestrator.planning import slots
 from orchestrator.tools.catalog import CatalogTool
@@ -34,3 +39,71 @@ def unnamed_ids(clause: str, tool: CatalogTool) -> bool:
 
 def _is_id(name: str) -> bool:
     return name.lower().rstrip("s").endswith("id")
+
+
+def lists_records_of(lister: CatalogTool, tool: CatalogTool) -> bool:
+    """Whether `lister` returns a list of the records `tool` reads one of by id: its output holds an array
+    of objects with the id `tool` requires ("order_id" in `list_orders`' orders)."""
+    schema = tool.info.input_schema
+    ids = {n for n in schema.get("required", []) if _is_id(n) and n not in set(tool.info.identity_args)}
+    return bool(ids) and bool(ids & _listed(lister))
+
+
+def _listed(tool: CatalogTool) -> set[str]:
+    """`_listed_properties` of the tool's output schema, worked out once per tool listing."""
+    known = _LISTED.get(id(tool))
+    if known is None or known[0] is not tool:
+        if len(_LISTED) >= 512:
+            _LISTED.clear()
+        known = _LISTED[id(tool)] = (tool, _listed_properties(tool.info.output_schema))
+    return known[1]
+
+
+_LISTED: dict[int, tuple[CatalogTool, set[str]]] = {}
+
+
+def _listed_properties(schema: dict[str, Any]) -> set[str]:
+    """Property names of the objects in any array of an output schema ($refs into `$defs` followed)."""
+    found: set[str] = set()
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any, in_array: bool, seen: frozenset[str]) -> None:
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref not in seen:
+            walk(defs.get(ref.rsplit("/", 1)[1]), in_array, seen | {ref})
+        if in_array:
+            found.update(node.get("properties", {}))
+        for prop in node.get("properties", {}).values():
+            walk(prop, False, seen)
+        walk(node.get("items"), True, seen)
+        for option in node.get("anyOf", []) + node.get("oneOf", []):
+            walk(option, in_array, seen)
+
+    walk(schema, False, frozenset())
+    return found
+
+
+_SPANS_RECORDS = re.compile(
+    r"\b(?:ever|every|how many (?!(?:more )?(?:minutes|mins|hours|hrs|seconds|secs|days|weeks|points|calories)\b)|"
+    r"how often|all (?:my|the)|so far|any of my|(?:last|this|past|previous) (?:week|month|"
+    r"year|fortnight|few)|yesterday|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tues|wednes|thurs|fri|satur|"
+    r"sun)day's)\b",
+    re.IGNORECASE,
+)
+
+
+def prefer_listing(clause: str, ranked: list[tuple[float, CatalogTool]]) -> list[tuple[float, CatalogTool]]:
+    """A clause about records over a time or a count ("have I ever cancelled an order", "did my order on
+    tuesday get cancelled") that names no id: the tool listing those records answers it, not the one that
+    reads one of them by an id nobody gave."""
+    if len(ranked) < 2 or ranked[0][0] <= 0 or not _SPANS_RECORDS.search(clause):
+        return ranked
+    best, top = ranked[0]
+    if not unnamed_ids(clause, top):
+        return ranked
+    for n, (score, tool) in enumerate(ranked[1:], start=1):
+        if score > 0 and lists_records_of(tool, top) and not unnamed_ids(clause, tool):
+            return [(best + 0.01, tool), *(r for i, r in enumerate(ranked) if i != n)]
+    return ranked
