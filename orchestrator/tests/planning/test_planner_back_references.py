@@ -64,3 +64,15 @@ async def test_a_part_naming_its_own_id_is_its_own_question_even_when_it_points_
         "order.get_order": {"order_id": "ord-c0ffee"},
         "menu.get_item": {"item_id": "m-12"},
     }
+
+
+async def test_an_alternative_after_a_comma_is_the_same_question() -> None:
+    """ "is it renewing in january, or did I switch that off" offers two answers to one question."""
+    catalog = await registry_catalog("chargebee", "hubspot", "firebase", "order", "tracking")
+    for question, tools in (
+        ("is my membership going to renew in january, or did I switch that off", ["chargebee.get_subscription"]),
+        ("is my order on its way, or has it been delivered already", ["tracking.track_order"]),
+        ("what plan am I on, and do I owe anything", ["chargebee.get_subscription", "chargebee.list_invoices"]),
+    ):
+        plan = await RulePlanner().plan(question, ADA, catalog)
+        assert sorted(s.tool for s in plan.steps) == tools, question

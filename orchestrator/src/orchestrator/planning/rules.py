@@ -55,6 +55,7 @@ _AN_ID = re.compile(r"\b[a-z]{1,6}[-_\s]?[0-9][0-9a-z]*\b", re.IGNORECASE)
 _LEADING_JOIN = re.compile(r"^(?:and|or|plus|also)\s+", re.IGNORECASE)
 _JOINERS = frozenset({"and", "or", "plus", "also", "how", "about", "same", "for", "too"})
 _ASKING = frozenset({"where", "when", "who", "whos", "which", "how", "why"})
+_ALTERNATIVE = re.compile(r"or\s+(?:did|do|does|is|are|was|were|has|have|had|will|would|can|could|should|not)\b", re.I)
 _ID_AT_START = re.compile(r"^\s*[a-z]{1,6}[-\s]?[0-9][0-9a-z]*\b", re.IGNORECASE)
 
 
@@ -272,6 +273,8 @@ class RulePlanner:
                 continue  # "m-01, m-57 and m-54", "2 samosas and a lassi": a list of ids or dishes is one argument
             if _BACK_REFERENCE.search(right) and not _ids_in(left + " " + right, index.id_prefixes):
                 continue  # "sesame-free starters, my son reacts to it": about the same thing, not a second question
+            if _ALTERNATIVE.match(right):
+                continue  # "is it renewing in january, or did I switch that off": one question, two answers offered
             left, right = carry_ids([left, right], index.id_prefixes)
             first = self.score(left, index)
             if not self._confident(first):
