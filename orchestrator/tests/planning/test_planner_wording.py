@@ -143,3 +143,12 @@ async def test_going_is_no_cue(catalog: Catalog, question: str, tools: list[str]
     assert [s.tool for s in plan.steps] == tools
     plan = await RulePlanner().plan("what's going on with my order", ADA, catalog)
     assert "hubspot.list_tickets" not in [s.tool for s in plan.steps]  # "going on" names no ticket
+
+
+async def test_on_file_says_stored_not_which_thing(catalog: Catalog) -> None:
+    index = index_for(catalog.readable_by(ADA))
+    assert "fil" not in index.query("what diet have you got me on file as").terms
+    plan = await RulePlanner().plan("what diet have you got me on file as", ADA, catalog)
+    assert [s.tool for s in plan.steps] == ["customer_profile.get_profile"]
+    plan = await RulePlanner().plan("which card do you have on record for billing", ADA, catalog)
+    assert [s.tool for s in plan.steps] == ["chargebee.get_customer"]

@@ -302,6 +302,22 @@ def phrase_words(plain: Sequence[str]) -> frozenset[str]:
     )
 
 
+FILLERS = frozenset({("on", "file"), ("on", "record"), ("in", "your", "system"), ("in", "the", "system")})
+"""Phrases that say a thing is stored, not which thing: "what diet have you got me on file as"."""
+
+
+def content_words(plain: Sequence[str]) -> list[str]:
+    """`plain` without stopwords and without the words of a filler phrase (`FILLERS`)."""
+    filler = {
+        n
+        for start in range(len(plain))
+        for phrase in FILLERS
+        if tuple(plain[start : start + len(phrase)]) == phrase
+        for n in range(start, start + len(phrase))
+    }
+    return [w for n, w in enumerate(plain) if n not in filler and w not in STOPWORDS]
+
+
 @functools.cache
 def synonym_words() -> tuple[str, ...]:
     """The one-word phrases of the synonym lexicon (five letters or more): what a misspelling may be read as."""

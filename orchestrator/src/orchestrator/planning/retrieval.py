@@ -96,12 +96,11 @@ class ToolIndex:
     def query(self, text: str) -> Query:
         """The clause's weighted stems: its words, typo-corrected, plus synonym and food expansions."""
         plain = lexicon.words(text)
-        stems = [lexicon.stem(w) for w in plain]
         terms: dict[str, float] = {}
         dishes = 0
         place = when.mentioned_place(f" {' '.join(plain)} ") if self.takes_zones else None
         values = frozenset(place.split()) if place else frozenset()  # "tokyo", "new york": a time-zone value
-        content = [(w, s) for w, s in zip(plain, stems, strict=True) if w not in lexicon.STOPWORDS and w not in values]
+        content = [(w, lexicon.stem(w)) for w in lexicon.content_words(plain) if w not in values]
         phrased = lexicon.phrase_words(plain) if self.options.synonyms else frozenset()
         topic = lexicon.topic_words(plain)
         for word, stemmed in content:
@@ -127,8 +126,8 @@ class ToolIndex:
         if self.options.synonyms:
             table = lexicon.synonyms()
             plain = [self._spoken(w) for w in plain]
-            for start in range(len(stems)):
-                for end in range(start + 1, min(len(stems), start + 4) + 1):
+            for start in range(len(plain)):
+                for end in range(start + 1, min(len(plain), start + 4) + 1):
                     for expansion in table.get(tuple(plain[start:end]), ()):
                         terms[expansion] = max(terms.get(expansion, 0.0), SYNONYM_WEIGHT)
             if money.names_a_price_limit(text):  # "under £15"; "under" alone is no price
