@@ -44,3 +44,8 @@ async def registry_catalog(*services: str) -> Catalog:
     catalog = Catalog([RegistrySource(REGISTRIES[name]()) for name in services])
     await catalog.refresh()
     return catalog
+
+
+async def every_catalog() -> Catalog:
+    """`registry_catalog` of every service."""
+    return await registry_catalog(*REGISTRIES)

@@ -5,7 +5,7 @@ reads as no tool or points back at it."""
 from __future__ import annotations
 
 import pytest
-from planning_catalogs import registry_catalog
+from planning_catalogs import every_catalog
 
 from orchestrator.planning.remarks import is_remark, remarks_among
 from orchestrator.planning.rules import RulePlanner
@@ -13,12 +13,11 @@ from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
 
 ADA = Caller("ada@example.com")
-EVERY_SERVICE = ("menu", "order", "tracking", "recommendations", "customer_profile", "chargebee", "hubspot", "firebase")
 
 
 @pytest.fixture
 async def catalog() -> Catalog:
-    return await registry_catalog(*EVERY_SERVICE)
+    return await every_catalog()
 
 
 @pytest.mark.parametrize(

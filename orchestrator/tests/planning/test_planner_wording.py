@@ -5,7 +5,7 @@ before an amount, "lost" a deal only as a deal."""
 from __future__ import annotations
 
 import pytest
-from planning_catalogs import registry_catalog
+from planning_catalogs import every_catalog
 
 from orchestrator.planning import money
 from orchestrator.planning.retrieval import index_for
@@ -14,12 +14,11 @@ from orchestrator.security.caller import Caller
 from orchestrator.tools.catalog import Catalog
 
 ADA = Caller("ada@example.com")
-EVERY_SERVICE = ("menu", "order", "tracking", "recommendations", "customer_profile", "chargebee", "hubspot", "firebase")
 
 
 @pytest.fixture
 async def catalog() -> Catalog:
-    return await registry_catalog(*EVERY_SERVICE)
+    return await every_catalog()
 
 
 @pytest.mark.parametrize(
