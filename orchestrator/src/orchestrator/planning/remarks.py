@@ -29,9 +29,10 @@ _SPEAKER = re.compile(
 """The speaker saying something about themselves: "I'm bored of my usual", "I moved flat in the summer"."""
 
 _THING = re.compile(
-    r"^(?:my|our|the)\s+(?:(?!(?:that|which|who|whose|with|without)\b)[a-z'-]+\s+){1,3}?(?:is|are|was|were|has|have|had|runs|expires|reacts|never|keeps|"
-    r"said|says|hates|loves|looks|seems|went|got|can't|cant|cannot|doesn't|doesnt|don't|dont|won't|wont|didn't|didnt|"
-    r"isn't|isnt|hasn't|hasnt|haven't|havent|wasn't|wasnt|aren't|arent|weren't|werent)\b",
+    r"^(?:my|our|the)\s+(?:(?!(?:that|which|who|whose|with|without)\b)[a-z'-]+\s+){1,3}?"
+    r"(?:is|are|was|were|has|have|had|runs|expires|reacts|never|keeps|said|says|hates|loves|looks|seems|went|"
+    r"got|can't|cant|cannot|doesn't|doesnt|don't|dont|won't|wont|didn't|didnt|isn't|isnt|hasn't|hasnt|haven't|"
+    r"havent|wasn't|wasnt|aren't|arent|weren't|werent)\b",
     re.IGNORECASE,
 )
 """Something stated about a person or thing: "my partner is allergic to it", "the link never arrived" (not a
