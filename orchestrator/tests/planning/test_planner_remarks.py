@@ -33,7 +33,8 @@ def test_statements_and_subordinate_clauses_are_remarks(part: str) -> None:
     "part",
     ["I'd like my invoices", "I'm after a vegetarian dinner idea", "I'm looking for something spicy",
      "the drinks that are dairy-free", "my order is late", "I was wondering when my order comes",
-     "where is my order", "show me my invoices", "my invoices"],
+     "where is my order", "show me my invoices", "my invoices", "I just want to know my plan",
+     "I was wondering about my plan"],
 )  # fmt: skip
 def test_requests_and_questions_are_not_remarks(part: str) -> None:
     question = f"{part}? and what plan am I on" if part == "my order is late" else f"{part}, and what plan am I on"
@@ -64,6 +65,7 @@ def test_a_question_alone_is_never_a_remark() -> None:
      ("any gluten-free pizzas? my son is coeliac", ["menu.search_menu"]),
      ("I was charged for a pizza I never got, show me my invoices", ["chargebee.list_invoices"]),
      ("the courier looks lost, where's my order", ["tracking.track_order"]),
+     ("I just want to know my plan, and what's on the menu", ["chargebee.get_subscription", "menu.list_categories"]),
      # the rest reads as no tool: the remark is the question
      ("my order never arrived, can you check", ["tracking.track_order"]),
      ("I've been charged twice, what's going on", ["chargebee.list_invoices"]),

@@ -39,11 +39,12 @@ _THING = re.compile(
 thing described: "the drinks that are dairy-free")."""
 
 _WISH = re.compile(
-    r"^(?:i|we)\s*(?:'d|d|\s+would|\s+want|\s+need|(?:'m|m|\s+am|'re|\s+are)\s+(?:after|looking|hoping|wondering|"
-    r"trying|keen|interested|curious|thinking|planning|craving|in the mood|up for|fancying))\b",
+    r"^(?:i|we)(?:\s+(?:just|really|also|only|still|actually|now|then|kind of|sort of))?\s*(?:'d|d|\s+would|"
+    r"\s+want|\s+wanna|\s+need|\s+wonder|\s+was wondering|(?:'m|m|\s+am|'re|\s+are)\s+(?:after|looking|hoping|"
+    r"wondering|trying|keen|interested|curious|thinking|planning|craving|in the mood|up for|fancying))\b",
     re.IGNORECASE,
 )
-"""A request in the speaker's words: "I'd like …", "I'm after a vegetarian dinner idea"."""
+"""A request in the speaker's words: "I'd like …", "I just want …", "I'm after a vegetarian dinner idea"."""
 _ASKED_WITHIN = re.compile(r"\b(?:what|which|when|where|how|why|who|whether|if|can you|could you)\b", re.IGNORECASE)
 
 
