@@ -9,7 +9,7 @@ process-wide default one, so several apps in one process (tests, `bench/`) keep 
 
 `route` is the matched route's template (`/mcp/call`, `/mcp`), never the raw path; a request no route
 matched is `other`, so a scanner probing random paths cannot grow the label set. While a request is
-served, `current()` is the app's `Metrics`: code deep in the request (the orchestrator's decision record,
+served, `CURRENT.get()` is the app's `Metrics`: code deep in the request (the orchestrator's decision record,
 its rate limits) records into the app that serves it without being handed it.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.requests import Request
@@ -57,13 +57,6 @@ class Metrics:
         """The registry in the Prometheus text format."""
         return generate_latest(self.registry)
 
-    def enter(self) -> Token[Metrics | None]:
-        """Make this the `current()` metrics until `leave(token)` (a request's span)."""
-        return CURRENT.set(self)
-
-    def leave(self, token: Token[Metrics | None]) -> None:
-        CURRENT.reset(token)
-
     def record(self, scope: Scope, method: str, path: str, root_path: str, status: int, seconds: float) -> None:
         """Count and time one served request; `method`, `path` and `root_path` as it arrived (a mount changes
         the scope). The labels of a FastAPI route's requests are worked out once per route, method and status."""
@@ -81,17 +74,12 @@ class Metrics:
 
     @contextmanager
     def active(self) -> Iterator[None]:
-        """Make this the `current()` metrics inside the block (a request, a lifespan)."""
+        """Make this the `CURRENT` metrics inside the block (a request, a lifespan)."""
         token = CURRENT.set(self)
         try:
             yield
         finally:
             CURRENT.reset(token)
-
-
-def current() -> Metrics | None:
-    """The metrics of the app serving the current request, if it has any."""
-    return CURRENT.get()
 
 
 _STATUS = {code: str(code) for code in range(100, 600)}

@@ -70,7 +70,7 @@ class TelemetryMiddleware:
         session = headers.get(tracing.SESSION_HEADER) or None
         metrics = self.metrics
         with tracing.attached(trace.set_span_in_context(span, parent), session, caller=parent):
-            token = CURRENT.set(metrics) if metrics is not None else None  # `metrics.current()` in the request
+            token = CURRENT.set(metrics) if metrics is not None else None  # `metrics.CURRENT` in the request
             try:
                 await self.app(scope, receive, send_with_trace)
             finally:

@@ -2,7 +2,7 @@
 
 `observe(run, answer)` is called once per request, where the decision record is logged, whatever the log
 level; `rate_limited(scope)` where a budget refuses a request. Both record into the `OrchestratorMetrics`
-of the app serving the request (`mcp_common.metrics.current()`) and do nothing without one
+of the app serving the request (`mcp_common.metrics.CURRENT`) and do nothing without one
 (`ORCH_METRICS=off`, or an engine used outside an app).
 
 Labels are bounded: services and tools come from the catalog (validated steps only: a step the planner
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from mcp_common.metrics import CURRENT, DURATION_BUCKETS, OTHER, Metrics, current
+from mcp_common.metrics import CURRENT, DURATION_BUCKETS, OTHER, Metrics
 from mcp_common.tallies import CounterFamily, HistogramFamily
 from orchestrator.resilience.breaker import CircuitBreaker
 from orchestrator.resilience.guard import SourceGuards
@@ -236,6 +236,6 @@ def observe(run: Run, answer: Answer) -> None:
 
 def rate_limited(scope: str) -> None:
     """Count one request refused by the `scope` budget (user, key, tenant)."""
-    metrics = current()
+    metrics = CURRENT.get()
     if isinstance(metrics, OrchestratorMetrics):
         metrics.rate_limited.inc((scope,))
