@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from mcp_common.food import ALLERGEN_ALIASES, CUISINES, DIETARY_TAG_ALIASES
 from orchestrator.planning.food_words import FOOD_WORDS as FOOD_WORDS
@@ -290,16 +290,20 @@ def synonyms() -> dict[tuple[str, ...], list[str]]:
     return _synonyms()
 
 
-def phrase_words(plain: Sequence[str]) -> frozenset[str]:
-    """The words of `plain` inside a phrase of two to four words the synonym lexicon reads."""
-    table = _synonyms()
-    return frozenset(
-        word
+def _inside(plain: Sequence[str], phrases: Container[tuple[str, ...]]) -> set[int]:
+    """Positions of the words of `plain` inside an occurrence of one of `phrases` (two to four words)."""
+    return {
+        n
         for start in range(len(plain))
         for end in range(start + 2, min(len(plain), start + 4) + 1)
-        if tuple(plain[start:end]) in table
-        for word in plain[start:end]
-    )
+        if tuple(plain[start:end]) in phrases
+        for n in range(start, end)
+    }
+
+
+def phrase_words(plain: Sequence[str]) -> frozenset[str]:
+    """The words of `plain` inside a phrase of two to four words the synonym lexicon reads."""
+    return frozenset(plain[n] for n in _inside(plain, _synonyms()))
 
 
 FILLERS = frozenset({("on", "file"), ("on", "record"), ("in", "your", "system"), ("in", "the", "system")})
@@ -308,13 +312,7 @@ FILLERS = frozenset({("on", "file"), ("on", "record"), ("in", "your", "system"),
 
 def content_words(plain: Sequence[str]) -> list[str]:
     """`plain` without stopwords and without the words of a filler phrase (`FILLERS`)."""
-    filler = {
-        n
-        for start in range(len(plain))
-        for phrase in FILLERS
-        if tuple(plain[start : start + len(phrase)]) == phrase
-        for n in range(start, start + len(phrase))
-    }
+    filler = _inside(plain, FILLERS)
     return [w for n, w in enumerate(plain) if n not in filler and w not in STOPWORDS]
 
 
