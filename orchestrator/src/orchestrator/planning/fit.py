@@ -10,6 +10,7 @@ lists those records (its output holds the id the other tool requires), not to th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from orchestrator.planning import slots
@@ -41,28 +42,15 @@ def _is_id(name: str) -> bool:
     return name.lower().rstrip("s").endswith("id")
 
 
-def lists_records_of(lister: CatalogTool, tool: CatalogTool) -> bool:
-    """Whether `lister` returns a list of the records `tool` reads one of by id: its output holds an array
-    of objects with the id `tool` requires ("order_id" in `list_orders`' orders)."""
+def lists_records_of(listed: frozenset[str], tool: CatalogTool) -> bool:
+    """Whether a tool whose output lists objects with the properties `listed` (`listed_properties`) returns
+    the records `tool` reads one of by id: they hold the id `tool` requires ("order_id" in `list_orders`')."""
     schema = tool.info.input_schema
     ids = {n for n in schema.get("required", []) if _is_id(n) and n not in set(tool.info.identity_args)}
-    return bool(ids) and bool(ids & _listed(lister))
+    return bool(ids & listed)
 
 
-def _listed(tool: CatalogTool) -> set[str]:
-    """`_listed_properties` of the tool's output schema, worked out once per tool listing."""
-    known = _LISTED.get(id(tool))
-    if known is None or known[0] is not tool:
-        if len(_LISTED) >= 512:
-            _LISTED.clear()
-        known = _LISTED[id(tool)] = (tool, _listed_properties(tool.info.output_schema))
-    return known[1]
-
-
-_LISTED: dict[int, tuple[CatalogTool, set[str]]] = {}
-
-
-def _listed_properties(schema: dict[str, Any]) -> set[str]:
+def listed_properties(schema: dict[str, Any]) -> frozenset[str]:
     """Property names of the objects in any array of an output schema ($refs into `$defs` followed)."""
     found: set[str] = set()
     defs = schema.get("$defs", {})
@@ -82,7 +70,7 @@ def _listed_properties(schema: dict[str, Any]) -> set[str]:
             walk(option, in_array, seen)
 
     walk(schema, False, frozenset())
-    return found
+    return frozenset(found)
 
 
 _SPANS_RECORDS = re.compile(
@@ -94,16 +82,18 @@ _SPANS_RECORDS = re.compile(
 )
 
 
-def prefer_listing(clause: str, ranked: list[tuple[float, CatalogTool]]) -> list[tuple[float, CatalogTool]]:
+def prefer_listing(
+    clause: str, ranked: list[tuple[float, CatalogTool]], listed: Callable[[CatalogTool], frozenset[str]]
+) -> list[tuple[float, CatalogTool]]:
     """A clause about records over a time or a count ("have I ever cancelled an order", "did my order on
     tuesday get cancelled") that names no id: the tool listing those records answers it, not the one that
-    reads one of them by an id nobody gave."""
+    reads one of them by an id nobody gave. `listed(tool)`: the tool's `listed_properties`."""
     if len(ranked) < 2 or ranked[0][0] <= 0 or not _SPANS_RECORDS.search(clause):
         return ranked
     best, top = ranked[0]
     if not unnamed_ids(clause, top):
         return ranked
     for n, (score, tool) in enumerate(ranked[1:], start=1):
-        if score > 0 and lists_records_of(tool, top) and not unnamed_ids(clause, tool):
+        if score > 0 and lists_records_of(listed(tool), top) and not unnamed_ids(clause, tool):
             return [(best + 0.01, tool), *(r for i, r in enumerate(ranked) if i != n)]
     return ranked

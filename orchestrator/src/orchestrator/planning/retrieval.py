@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from orchestrator.planning import lexicon, money, slots, when
+from orchestrator.planning import fit, lexicon, money, slots, when
 from orchestrator.planning.foreign import ARITHMETIC, FOREIGN_WORDS, SMALL_TALK
 from orchestrator.tools.catalog import CatalogTool
 
@@ -87,6 +87,7 @@ class ToolIndex:
     enum_stems: frozenset[str] = frozenset()  # stems of the enum values the tools' arguments take
     id_prefixes: tuple[str, ...] = ()  # the prefixes of the ids the tools' id arguments take ("m", "ord")
     value_stems: tuple[frozenset[str], ...] = ()  # per tool: stems of the enum values its arguments take
+    listed: tuple[frozenset[str], ...] = ()  # per tool: properties of the objects its output lists (`fit`)
     _typos: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -352,6 +353,7 @@ def build_index(tools: Sequence[CatalogTool], options: Options | None = None) ->
         frozenset().union(*values),
         tuple(sorted({p.prefix for t in tools for p in slots.slot_plan(t).id_props if p.prefix})),
         values,
+        tuple(fit.listed_properties(t.info.output_schema) for t in tools),
     )
 
 

@@ -226,7 +226,7 @@ class RulePlanner:
             for score, i in ranked
         ]
         adjusted.sort(key=lambda s: -s[0])
-        adjusted = fit.prefer_listing(clause, adjusted)
+        adjusted = fit.prefer_listing(clause, adjusted, lambda tool: index.listed[index.tools.index(tool)])
         close = adjusted[0][0] * (1 - self.margin) if adjusted else 0.0
         if len(adjusted) > 1 and adjusted[0][0] > 0 and adjusted[1][0] >= close:  # a near tie
             adjusted = self._prefer_callable(clause, adjusted, close)
