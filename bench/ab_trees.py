@@ -125,13 +125,15 @@ class Processes:
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: list[IO[bytes]] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path, health_url: str) -> int:
-        """Start a server and wait until `health_url` answers 200; its pid."""
+    def start(
+        self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path, health_url: str, timeout_s: float = 60
+    ) -> int:
+        """Start a server and wait until `health_url` answers 200 (at most `timeout_s`); its pid."""
         log = (self.log_dir / f"{name}.log").open("wb")
         self.logs.append(log)
         process = subprocess.Popen(argv, env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         self.running[name] = process
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 tail = "\n".join((self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-20:])
@@ -143,7 +145,17 @@ class Processes:
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.1)
-        raise SystemExit(f"{name} did not answer {health_url} within 60 s (log: {self.log_dir / name}.log)")
+        raise SystemExit(f"{name} did not answer {health_url} within {timeout_s:g} s (log: {self.log_dir / name}.log)")
+
+    def stop(self, name: str) -> None:
+        """Stop one server (SIGTERM, then SIGKILL after 120 s)."""
+        process = self.running.pop(name)
+        process.terminate()
+        try:
+            process.wait(120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
     def check(self) -> None:
         """Fail if a server has exited since it started (its figures would be of errors)."""

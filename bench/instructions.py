@@ -30,8 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from ab_trees import REPO, Processes, free_port, orchestrator_env, query_lua, start_billing, warm_cache
@@ -42,44 +40,27 @@ from mcp_devtools.testing import otlp_receiver
 START_TIMEOUT_S = 600.0  # a server starts about 5× slower under valgrind with counting off
 
 
-def count(label: str, env: dict[str, str], lua: Path, work: Path, duration_s: float) -> tuple[int, int]:
+def count(processes: Processes, label: str, env: dict[str, str], lua: Path, duration_s: float) -> tuple[int, int]:
     """(requests served, instructions executed while wrk ran) for one variant."""
     port = free_port()
-    out = work / f"callgrind-{port}.out"
+    out = processes.log_dir / f"callgrind-{port}.out"
     argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
             sys.executable, "-m", "orchestrator"]  # fmt: skip
-    log = (work / f"{port}.log").open("wb")
-    server = subprocess.Popen(argv, env=env | {"PORT": str(port)}, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    name = f"valgrind-{port}"
+    pid = processes.start(name, argv, env | {"PORT": str(port)}, REPO, f"{url}/health", timeout_s=START_TIMEOUT_S)
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(f"{url}/health", server, work / f"{port}.log")
         warm_cache(f"{url}/query", QUESTION)
-        subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "-i", "on", str(pid)], check=True, capture_output=True)
         report = subprocess.run(["wrk", "-t1", "-c4", f"-d{duration_s:g}s", "-s", str(lua), f"{url}/query"],
                                 check=True, capture_output=True, text=True).stdout  # fmt: skip
-        subprocess.run(["callgrind_control", "-d", str(server.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True)
         served = re.search(r"(\d+) requests in", report)
         if served is None or "Non-2xx" in report:
             raise SystemExit(f"{label}: wrk did not report clean answers:\n{report}")
-        return int(served.group(1)), _collected(work, out.name)
+        return int(served.group(1)), _collected(processes.log_dir, out.name)
     finally:
-        server.terminate()
-        server.wait(120)
-        log.close()
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited under valgrind:\n{log.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer within {START_TIMEOUT_S:.0f} s under valgrind")
+        processes.stop(name)
 
 
 def _collected(work: Path, name: str) -> int:
@@ -110,7 +91,7 @@ def main() -> None:
         try:
             common = orchestrator_env(start_billing(processes)) | {"PYTHONHASHSEED": "0"}
             for label, extra in list(variants(sink).items())[: args.first]:
-                served, instructions = count(label, dict(os.environ) | common | extra, lua, work, args.duration)
+                served, instructions = count(processes, label, dict(os.environ) | common | extra, lua, args.duration)
                 rows.append((label, served, instructions / served))
                 print(f"{label}: {served} requests, {instructions / served / 1000:.1f} k instructions each", flush=True)
         finally:
