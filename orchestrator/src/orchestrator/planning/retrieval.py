@@ -164,8 +164,7 @@ class ToolIndex:
         return all(w.isalpha() and not is_food(w) and not self._known(w) for w in plain[1:3])
 
     def covers(self, i: int, text: str) -> bool:
-        """Every word of `text` that could choose a tool is one the tool declares (name, examples,
-        description or schema): "delivery addresses" is part of what a profile answers."""
+        """Every word of `text` that could choose a tool is one tool `i` declares ("delivery addresses": a profile)."""
         stated = [t for t, w in self.query(text).terms.items() if w >= 1.0 and t != FOOD_CONCEPT]
         return bool(stated) and all(t in self.tf[i] for t in stated)
 
